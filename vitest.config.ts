@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@tessera\/tensor\/testing$/, replacement: src('tensor/src/testing/index.ts') },
+      { find: /^@tessera\/tensor\/node$/, replacement: src('tensor/src/node.ts') },
       { find: /^@tessera\/tensor$/, replacement: src('tensor/src/index.ts') },
       { find: /^@tessera\/autograd$/, replacement: src('autograd/src/index.ts') },
       { find: /^@tessera\/backend-wasm$/, replacement: src('backend-wasm/src/index.ts') },

@@ -15,7 +15,7 @@ import { matmul } from './matmul.js';
 import { max, mean, sum } from './reduce.js';
 import { full } from './creation.js';
 import { checkDType, checkInt, checkTensor } from './util.js';
-import { reshape, transpose } from './views.js';
+import { clone, reshape, transpose } from './views.js';
 import { tril } from './scan.js';
 
 /** Attributes of `softmax` / `logSoftmax`. */
@@ -38,6 +38,7 @@ defineOp<SoftmaxAttrs>({
   differentiable: true,
   infer: softmaxInfer('softmax'),
   decompose: ([x], { dim }) => {
+    if (x!.size === 0) return [clone(x!)];
     const e = ew.exp(ew.sub(x!, max(x!, dim, true)));
     return [ew.div(e, sum(e, dim, true))];
   },
@@ -49,6 +50,7 @@ defineOp<SoftmaxAttrs>({
   differentiable: true,
   infer: softmaxInfer('logSoftmax'),
   decompose: ([x], { dim }) => {
+    if (x!.size === 0) return [clone(x!)];
     const z = ew.sub(x!, max(x!, dim, true));
     return [ew.sub(z, ew.log(sum(ew.exp(z), dim, true)))];
   },
