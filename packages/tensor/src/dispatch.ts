@@ -28,6 +28,21 @@ export type DispatchHook = (record: OpRecord) => void;
 
 let hook: DispatchHook | null = null;
 
+/** Decides whether a composite op must run as its decomposition even where a fused kernel exists. */
+export type CompositePolicy = (op: OpDef, inputs: readonly Tensor[]) => boolean;
+
+let compositePolicy: CompositePolicy | null = null;
+
+/**
+ * Installs (or with `null` removes) the composite policy. Autograd uses it to decompose a composite
+ * whose inputs need gradients when it has no VJP rule of its own for it. Returns the previous one.
+ */
+export function setCompositePolicy(p: CompositePolicy | null): CompositePolicy | null {
+  const prev = compositePolicy;
+  compositePolicy = p;
+  return prev;
+}
+
 /** Installs (or with `null` removes) the dispatch hook. Returns the previous one. */
 export function setDispatchHook(h: DispatchHook | null): DispatchHook | null {
   const prev = hook;
@@ -76,7 +91,7 @@ export function runOp(name: string, inputs: readonly Tensor[], attrs: unknown = 
     outputs = [Tensor.fromStorage(src.storage, l.shape, l.strides, l.offset)];
   } else {
     const specs = op.infer!(inputs, attrs);
-    if (op.kind === 'composite' && !backend.kernels[name]) {
+    if (op.kind === 'composite' && (!backend.kernels[name] || compositePolicy?.(op, inputs))) {
       // The parts report to the hook themselves; the composite does not.
       return op.decompose!(inputs, attrs);
     }

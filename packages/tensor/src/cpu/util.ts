@@ -4,8 +4,30 @@
  * @module
  */
 import type { OutputSpec, TensorView } from '../backend.js';
-import { type TypedArray, allocArray } from '../dtype.js';
+import { type DType, type TypedArray, allocArray } from '../dtype.js';
 import { contiguousStrides, sizeOf } from '../shape.js';
+
+let wideFloats = false;
+
+/**
+ * Runs `fn` with float32 results stored as float64 arrays. Only the `cpu64` oracle of
+ * `@tessera/tensor/testing` uses this: the same kernels, without float32 rounding, for finite
+ * differences and other high-precision references.
+ */
+export function withWideFloats<T>(fn: () => T): T {
+  const prev = wideFloats;
+  wideFloats = true;
+  try {
+    return fn();
+  } finally {
+    wideFloats = prev;
+  }
+}
+
+/** A zeroed host array for `size` elements of `dtype` (float64 for float32 inside `withWideFloats`). */
+export function hostArray(dtype: DType, size: number): TypedArray {
+  return dtype === 'float32' && wideFloats ? (new Float64Array(size) as unknown as TypedArray) : allocArray(dtype, size);
+}
 
 /** The backing array of a cpu view. */
 export function arr(v: TensorView): TypedArray {
@@ -47,7 +69,7 @@ export function broadcastOffsets(v: TensorView, outShape: readonly number[]): In
 export function readContiguous(v: TensorView): TypedArray {
   const src = arr(v);
   const offs = broadcastOffsets(v, v.shape);
-  const out = allocArray(v.dtype, offs.length);
+  const out = hostArray(v.dtype, offs.length);
   for (let i = 0; i < offs.length; i++) out[i] = src[offs[i]!]!;
   return out;
 }
@@ -63,7 +85,7 @@ export function readF64(v: TensorView): Float64Array {
 
 /** A zeroed output array for an output spec. */
 export function alloc(spec: OutputSpec): TypedArray {
-  return allocArray(spec.dtype, sizeOf(spec.shape));
+  return hostArray(spec.dtype, sizeOf(spec.shape));
 }
 
 /** Row-major strides (re-exported for kernels). */

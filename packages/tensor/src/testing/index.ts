@@ -140,3 +140,4 @@ function hash(s: string): number {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return h >>> 0;
 }
+export { cpu64Backend, fromFloat64, useCpu64 } from './cpu64.js';
