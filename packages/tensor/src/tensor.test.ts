@@ -160,6 +160,21 @@ describe('memory', () => {
     expect(memory().numTensors).toBe(start + 3);
   });
 
+  it('assign swaps contents in O(1) and keeps the accounting right', () => {
+    const start = memory();
+    const p = T.zeros([3]);
+    const view = p.reshape(3);
+    const v = T.ones([3]);
+    expect(p.assign(v)).toBe(p);
+    v.dispose();
+    expect(p.toArraySync()).toEqual([1, 1, 1]);
+    expect(view.toArraySync()).toEqual([0, 0, 0]);
+    expect(() => p.assign(T.ones([4]))).toThrow(/assign: value \[4\] float32 does not match tensor \[3\] float32/);
+    view.dispose();
+    p.dispose();
+    expect(memory().numBytes).toBe(start.numBytes + 16); // only the rejected ones([4]) remains
+  });
+
   it('supports `using`', () => {
     const start = memory().numTensors;
     {

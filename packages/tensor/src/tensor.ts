@@ -35,23 +35,58 @@ export class Tensor {
   readonly id = nextId++;
   /** Logical shape. */
   readonly shape: Shape;
-  /** Strides in elements. */
-  readonly strides: readonly number[];
-  /** Offset of the first element in the storage, in elements. */
-  readonly offset: number;
-  /** The shared, reference-counted buffer. */
-  readonly storage: Storage;
+  private _strides: readonly number[];
+  private _offset: number;
+  private _storage: Storage;
   private disposed = false;
 
   /** @internal Use the creation functions (`tensor`, `zeros`, …) instead. */
   constructor(storage: Storage, shape: Shape, strides: readonly number[], offset: number) {
-    this.storage = storage;
+    this._storage = storage;
     this.shape = Object.freeze([...shape]);
-    this.strides = Object.freeze([...strides]);
-    this.offset = offset;
+    this._strides = Object.freeze([...strides]);
+    this._offset = offset;
     storage.retain();
     finalizer.register(this, storage, this);
     track(this);
+  }
+
+  /** Strides in elements. */
+  get strides(): readonly number[] {
+    return this._strides;
+  }
+
+  /** Offset of the first element in the storage, in elements. */
+  get offset(): number {
+    return this._offset;
+  }
+
+  /** The shared, reference-counted buffer. */
+  get storage(): Storage {
+    return this._storage;
+  }
+
+  /**
+   * Makes this tensor hold `value`'s contents (same shape and dtype) by sharing its storage: an O(1)
+   * in-place update, used for parameters and optimizer state. Views taken of this tensor earlier keep
+   * the old values. `value` stays valid and may be disposed by the caller.
+   */
+  assign(value: Tensor): this {
+    this.checkAlive('assign');
+    value.checkAlive('assign');
+    if (value.dtype !== this.dtype || value.shape.length !== this.shape.length || value.shape.some((d, i) => d !== this.shape[i])) {
+      throw new ShapeError(`assign: value ${fmtShape(value.shape)} ${value.dtype} does not match tensor ${fmtShape(this.shape)} ${this.dtype}`);
+    }
+    if (value.backend !== this.backend) throw new BackendError(`assign: value lives on '${value.backend.name}', tensor on '${this.backend.name}'`);
+    const old = this._storage;
+    value._storage.retain();
+    this._storage = value._storage;
+    this._strides = value._strides;
+    this._offset = value._offset;
+    finalizer.unregister(this);
+    finalizer.register(this, this._storage, this);
+    old.release();
+    return this;
   }
 
   /** @internal A new contiguous tensor owning a fresh backend buffer. */

@@ -99,7 +99,7 @@ export function convTransposeOutputSize(
  * pool and interpolate declarations).
  * @internal
  */
-export function checkList(op: string, arg: string, v: unknown, len: number, min: number): number[] {
+export function checkSpatialList(op: string, arg: string, v: unknown, len: number, min: number): number[] {
   if (!Array.isArray(v) || v.length !== len) {
     throw new ArgumentError(`${op}: ${arg} must be a list of ${len} ints, got ${Array.isArray(v) ? `[${v.join(',')}]` : String(v)}`);
   }
@@ -143,9 +143,9 @@ defineOp<ConvAttrs>({
     const { op, n } = checkConvInputs('conv', inputs);
     const x = inputs[0]!;
     const w = inputs[1]!;
-    const stride = checkList(op, 'stride', a.stride, n, 1);
-    const padding = checkList(op, 'padding', a.padding, 2 * n, 0);
-    const dilation = checkList(op, 'dilation', a.dilation, n, 1);
+    const stride = checkSpatialList(op, 'stride', a.stride, n, 1);
+    const padding = checkSpatialList(op, 'padding', a.padding, 2 * n, 0);
+    const dilation = checkSpatialList(op, 'dilation', a.dilation, n, 1);
     const groups = checkInt(op, 'groups', a.groups, 1);
     const [batch, cin] = [x.shape[0]!, x.shape[1]!];
     const cout = w.shape[0]!;
@@ -183,10 +183,10 @@ defineOp<ConvTransposeAttrs>({
     const { op, n } = checkConvInputs('convTranspose', inputs);
     const x = inputs[0]!;
     const w = inputs[1]!;
-    const stride = checkList(op, 'stride', a.stride, n, 1);
-    const padding = checkList(op, 'padding', a.padding, 2 * n, 0);
-    const outputPadding = checkList(op, 'outputPadding', a.outputPadding, n, 0);
-    const dilation = checkList(op, 'dilation', a.dilation, n, 1);
+    const stride = checkSpatialList(op, 'stride', a.stride, n, 1);
+    const padding = checkSpatialList(op, 'padding', a.padding, 2 * n, 0);
+    const outputPadding = checkSpatialList(op, 'outputPadding', a.outputPadding, n, 0);
+    const dilation = checkSpatialList(op, 'dilation', a.dilation, n, 1);
     const groups = checkInt(op, 'groups', a.groups, 1);
     outputPadding.forEach((p, i) => {
       if (p >= stride[i]! && p >= dilation[i]!) {
@@ -222,7 +222,7 @@ defineOp<ConvTransposeAttrs>({
  * removing it from every result again.
  * @internal
  */
-export function withBatch<T extends Tensor | Tensor[]>(op: string, x: Tensor, n: number, fn: (batched: Tensor) => T): T {
+export function withOptionalBatch<T extends Tensor | Tensor[]>(op: string, x: Tensor, n: number, fn: (batched: Tensor) => T): T {
   checkTensor(op, 'input', x);
   if (x.ndim === n + 2) return fn(x);
   if (x.ndim !== n + 1) {
@@ -262,7 +262,7 @@ function convNd(n: number, input: Tensor, weight: Tensor, bias: Tensor | null | 
     padding = [...sym, ...sym];
   }
   const attrs: ConvAttrs = { stride, padding, dilation, groups };
-  return withBatch(op, input, n, (x) => run1('conv', bias ? [x, weight, bias] : [x, weight], attrs));
+  return withOptionalBatch(op, input, n, (x) => run1('conv', bias ? [x, weight, bias] : [x, weight], attrs));
 }
 
 function convTransposeNd(n: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: ConvTransposeOptions): Tensor {
@@ -277,7 +277,7 @@ function convTransposeNd(n: number, input: Tensor, weight: Tensor, bias: Tensor 
     dilation: tuple(op, 'dilation', opts.dilation ?? 1, n, 1),
     groups: checkInt(op, 'groups', opts.groups ?? 1, 1),
   };
-  return withBatch(op, input, n, (x) => run1('convTranspose', bias ? [x, weight, bias] : [x, weight], attrs));
+  return withOptionalBatch(op, input, n, (x) => run1('convTranspose', bias ? [x, weight, bias] : [x, weight], attrs));
 }
 
 /**

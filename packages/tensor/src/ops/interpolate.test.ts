@@ -172,6 +172,7 @@ describe('interpolate validation', () => {
     expect(() => interpolate(x, { scaleFactor: -1 })).toThrow(/scaleFactor\[0\] must be a positive number/);
     expect(() => interpolate(x, { scaleFactor: 0.1 })).toThrow(/interpolate: output size must be positive integers, got \[0,0\]/);
     expect(() => interpolate(x, { size: 8, alignCorners: true })).toThrow(/alignCorners can only be set with the linear modes/);
+    expect(() => interpolate(x, { size: 8, mode: 'nearest-exact', alignCorners: false })).toThrow(/alignCorners can only be set with the linear modes/);
     expect(() => interpolate(t([], [1, 1, 0]), { size: 2 })).toThrow(/empty spatial dim/);
   });
 

@@ -10,7 +10,7 @@ import { defineOp } from '../registry.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { type Tensor } from '../tensor.js';
 import { checkTensor } from './util.js';
-import { checkList } from './conv.js';
+import { checkSpatialList } from './conv.js';
 
 /** Interpolation modes. */
 export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'trilinear';
@@ -42,7 +42,7 @@ export interface InterpolateOptions {
   scaleFactor?: number | readonly number[];
   /** Default `'nearest'`. `linear` needs 3-d input, `bilinear` 4-d, `trilinear` 5-d. */
   mode?: InterpolateMode;
-  /** Linear modes only (an error with the nearest modes, as in PyTorch). Default false. */
+  /** Linear modes only: giving it at all, even `false`, with a nearest mode is an error, as in PyTorch. Default false. */
   alignCorners?: boolean;
 }
 
@@ -58,7 +58,7 @@ function checkMode(op: string, x: Tensor, mode: unknown, alignCorners: unknown):
   if (need !== undefined && x.ndim !== need) {
     throw new ShapeError(`${op}: mode '${String(mode)}' needs a ${need}-d input, got shape ${fmtShape(x.shape)} (${x.ndim}-d)`);
   }
-  if (need === undefined && alignCorners) {
+  if (need === undefined && alignCorners !== undefined && alignCorners !== false) {
     throw new ArgumentError(`${op}: alignCorners can only be set with the linear modes (linear, bilinear, trilinear), not '${String(mode)}'`);
   }
 }
@@ -78,7 +78,7 @@ defineOp<InterpolateAttrs>({
     if (typeof a.alignCorners !== 'boolean') throw new ArgumentError(`${op}: alignCorners must be a boolean, got ${String(a.alignCorners)}`);
     checkMode(op, x, a.mode, a.alignCorners);
     const n = x.ndim - 2;
-    const size = checkList(op, 'size', a.size, n, 1);
+    const size = checkSpatialList(op, 'size', a.size, n, 1);
     if (a.scale !== undefined) {
       if (!Array.isArray(a.scale) || a.scale.length !== n || a.scale.some((s) => typeof s !== 'number' || !(s > 0) || !Number.isFinite(s))) {
         throw new ArgumentError(`${op}: scale must be a list of ${n} positive numbers, got ${String(a.scale)}`);
@@ -102,6 +102,10 @@ export function interpolate(input: Tensor, opts: InterpolateOptions = {}): Tenso
   const mode = opts.mode ?? 'nearest';
   if (input.ndim < 3 || input.ndim > 5) {
     throw new ShapeError(`${op}: input must have rank 3, 4 or 5 (batch, channels, 1 to 3 spatial dims), got shape ${fmtShape(input.shape)}`);
+  }
+  // PyTorch rejects align_corners given at all (even False) with the nearest modes.
+  if ((mode === 'nearest' || mode === 'nearest-exact') && opts.alignCorners !== undefined) {
+    throw new ArgumentError(`${op}: alignCorners can only be set with the linear modes (linear, bilinear, trilinear), not '${mode}'`);
   }
   checkMode(op, input, mode, opts.alignCorners);
   const n = input.ndim - 2;

@@ -265,6 +265,9 @@ describe('pool validation', () => {
     expect(() => maxPool2d(x, 7)).toThrow(ShapeError);
     expect(() => maxPool2d(x, 7)).toThrow(/maxPool2d: input \[1,2,6,6\] gives output size \[0,0\], too small/);
     expect(() => avgPool1d(rand([1, 1, 2], 1), 3)).toThrow(/avgPool1d: .*too small/);
+    // PyTorch's avg_pool3d alone wants the unpadded input to hold the window
+    expect(() => avgPool3d(rand([1, 1, 1, 4, 4], 1), 2, { padding: 1 })).toThrow('avgPool3d: input [1,1,1,4,4] is smaller than kernelSize [2,2,2] (PyTorch requires this for avg_pool3d even with padding)');
+    expect(avgPool2d(rand([1, 1, 1, 4], 1), 2, { padding: 1 }).shape).toEqual([1, 1, 1, 3]);
   });
 
   it('checks ranks, dtypes and arguments', () => {

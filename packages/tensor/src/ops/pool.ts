@@ -11,7 +11,7 @@ import { defineOp } from '../registry.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { type Tensor } from '../tensor.js';
 import { checkInt, checkTensor, tuple } from './util.js';
-import { checkList, withBatch } from './conv.js';
+import { checkSpatialList, withOptionalBatch } from './conv.js';
 
 /** Attributes of the `maxPool` op, resolved for n spatial dims. */
 export interface MaxPoolAttrs {
@@ -97,10 +97,10 @@ function poolShape(
   }
   if (x.dtype !== 'float32') throw new DTypeError(`${op}: input ${fmtShape(x.shape)} has dtype ${x.dtype}, expected float32`);
   if (inputs.length !== 1) throw new ArgumentError(`${op}: expected 1 input, got ${inputs.length}`);
-  const kernel = checkList(op, 'kernelSize', a.kernelSize, n, 1);
-  const stride = checkList(op, 'stride', a.stride, n, 1);
-  const padding = checkList(op, 'padding', a.padding, n, 0);
-  const dilation = a.dilation === undefined ? new Array<number>(n).fill(1) : checkList(op, 'dilation', a.dilation, n, 1);
+  const kernel = checkSpatialList(op, 'kernelSize', a.kernelSize, n, 1);
+  const stride = checkSpatialList(op, 'stride', a.stride, n, 1);
+  const padding = checkSpatialList(op, 'padding', a.padding, n, 0);
+  const dilation = a.dilation === undefined ? new Array<number>(n).fill(1) : checkSpatialList(op, 'dilation', a.dilation, n, 1);
   if (typeof a.ceilMode !== 'boolean') throw new ArgumentError(`${op}: ceilMode must be a boolean, got ${String(a.ceilMode)}`);
   padding.forEach((p, i) => {
     // PyTorch compares against half the kernel size (integer division), dilation aside.
@@ -136,6 +136,11 @@ defineOp<AvgPoolAttrs>({
   differentiable: true,
   infer: (inputs, a): OutputSpec[] => {
     const { op, shape } = poolShape('avgPool', inputs, { ...a, dilation: undefined });
+    const x = inputs[0]!;
+    // PyTorch's avg_pool3d (only the 3-d one) also requires the unpadded input to hold the window.
+    if (x.ndim === 5 && x.shape.slice(2).some((s, i) => s < a.kernelSize[i]!)) {
+      throw new ShapeError(`${op}: input ${fmtShape(x.shape)} is smaller than kernelSize [${a.kernelSize.join(',')}] (PyTorch requires this for avg_pool3d even with padding)`);
+    }
     if (typeof a.countIncludePad !== 'boolean') throw new ArgumentError(`${op}: countIncludePad must be a boolean, got ${String(a.countIncludePad)}`);
     if (a.divisorOverride !== undefined) {
       checkInt(op, 'divisorOverride', a.divisorOverride);
@@ -155,7 +160,7 @@ function maxPoolNd(n: number, input: Tensor, kernelSize: number | readonly numbe
     dilation: tuple(op, 'dilation', opts.dilation ?? 1, n, 1),
     ceilMode: opts.ceilMode ?? false,
   };
-  const [values, indices] = withBatch(op, input, n, (x) => runOp('maxPool', [x], attrs)) as [Tensor, Tensor];
+  const [values, indices] = withOptionalBatch(op, input, n, (x) => runOp('maxPool', [x], attrs)) as [Tensor, Tensor];
   if (opts.returnIndices) return [values, indices];
   indices.dispose();
   return values;
@@ -172,7 +177,7 @@ function avgPoolNd(n: number, input: Tensor, kernelSize: number | readonly numbe
     countIncludePad: opts.countIncludePad ?? true,
   };
   if (opts.divisorOverride !== undefined && opts.divisorOverride !== null) attrs.divisorOverride = opts.divisorOverride;
-  return withBatch(op, input, n, (x) => runOp('avgPool', [x], attrs)[0]!);
+  return withOptionalBatch(op, input, n, (x) => runOp('avgPool', [x], attrs)[0]!);
 }
 
 /**

@@ -1,0 +1,26 @@
+/**
+ * `@tessera/autograd`: reverse-mode automatic differentiation over the `@tessera/tensor` op catalogue.
+ * Importing it installs the tape (a dispatch hook) and the PyTorch-style Tensor members
+ * (`requiresGrad`, `grad`, `backward()`, `detach()`).
+ * @packageDocumentation
+ */
+import './tensor-ext.js';
+import './vjp/index.js';
+export * from './rules.js';
+export {
+  backward,
+  freeGraph,
+  gradFn,
+  gradOf,
+  isGradEnabled,
+  isLeaf,
+  requiresGrad,
+  retainGrad,
+  setGrad,
+  setGradEnabled,
+  setRequiresGrad,
+  type BackwardOptions,
+  type Node,
+} from './tape.js';
+export * from './functional.js';
+export { sumToShape } from './vjp/util.js';
