@@ -7,7 +7,7 @@
  */
 import type { Kernel, OutputSpec, TensorView } from '../backend.js';
 import type { ConvAttrs, ConvTransposeAttrs } from '../ops/conv.js';
-import { readF64 } from './util.js';
+import { alloc, readF64 } from './util.js';
 
 /** Spatial geometry lifted to exactly 3 dims. */
 interface Geometry3 {
@@ -67,7 +67,7 @@ const conv: Kernel = (inputs, attrs: ConvAttrs, outputs) => {
   const inVol = ID * IH * IW;
   const kVol = KD * KH * KW;
   const outVol = OD * OH * OW;
-  const out = new Float32Array(N * Cout * outVol);
+  const out = alloc(spec); // float32, or float64 under the cpu64 oracle
   for (let n = 0; n < N; n++) {
     for (let co = 0; co < Cout; co++) {
       const c0 = Math.floor(co / coutG) * cinG; // first input channel of this output channel's group
@@ -157,7 +157,7 @@ const convTranspose: Kernel = (inputs, attrs: ConvTransposeAttrs, outputs) => {
       }
     }
   }
-  const out = new Float32Array(acc.length);
+  const out = alloc(spec);
   for (let n = 0; n < N; n++) {
     for (let co = 0; co < Cout; co++) {
       const b = bias ? bias[co]! : 0;

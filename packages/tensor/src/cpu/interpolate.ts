@@ -11,7 +11,7 @@
  */
 import type { Kernel, TensorView } from '../backend.js';
 import type { InterpolateAttrs } from '../ops/interpolate.js';
-import { readF64 } from './util.js';
+import { alloc, readF64 } from './util.js';
 
 const f32 = Math.fround;
 
@@ -89,7 +89,7 @@ const interpolate: Kernel = (inputs, a: InterpolateAttrs, outputs) => {
   const planes = xv.shape[0]! * xv.shape[1]!;
   const inVol = ID * IH * IW;
   const outVol = OD * OH * OW;
-  const out = new Float32Array(planes * outVol);
+  const out = alloc(outputs[0]!); // float32, or float64 under the cpu64 oracle
   for (let p = 0; p < planes; p++) {
     const base = p * inVol;
     for (let od = 0; od < OD; od++) {

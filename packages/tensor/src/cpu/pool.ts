@@ -7,7 +7,7 @@
  */
 import type { Kernel, TensorView } from '../backend.js';
 import type { AvgPoolAttrs, MaxPoolAttrs } from '../ops/pool.js';
-import { readF64 } from './util.js';
+import { alloc, readF64 } from './util.js';
 
 /** Prepends `fill` to `v` until it has 3 entries. */
 function lift(v: readonly number[], fill: number): [number, number, number] {
@@ -31,8 +31,8 @@ const maxPool: Kernel = (inputs, a: MaxPoolAttrs, outputs) => {
   const planes = xv.shape[0]! * xv.shape[1]!;
   const inVol = ID * IH * IW;
   const outVol = OD * OH * OW;
-  const values = new Float32Array(planes * outVol);
-  const indices = new Int32Array(planes * outVol);
+  const values = alloc(outputs[0]!); // float32, or float64 under the cpu64 oracle
+  const indices = alloc(outputs[1]!);
   for (let p = 0; p < planes; p++) {
     const base = p * inVol;
     for (let od = 0; od < OD; od++) {
@@ -88,7 +88,7 @@ const avgPool: Kernel = (inputs, a: AvgPoolAttrs, outputs) => {
   const planes = xv.shape[0]! * xv.shape[1]!;
   const inVol = ID * IH * IW;
   const outVol = OD * OH * OW;
-  const out = new Float32Array(planes * outVol);
+  const out = alloc(outputs[0]!);
   for (let p = 0; p < planes; p++) {
     const base = p * inVol;
     for (let od = 0; od < OD; od++) {

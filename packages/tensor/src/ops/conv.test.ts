@@ -5,6 +5,7 @@ import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d } from './conv.js';
 import { permute } from './views.js';
+import { fromFloat64 } from '../testing/cpu64.js';
 
 const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
@@ -370,5 +371,14 @@ describe('conv validation', () => {
       'conv2d: padding must be a list of 4 ints, got [0,0]',
     );
     expect(() => run1('conv', [rand([2, 3], 1), rand([2, 3], 2)], {})).toThrow(/conv: input must have rank 3, 4 or 5/);
+  });
+});
+
+describe('conv on the cpu64 oracle', () => {
+  it('keeps float64 precision', () => {
+    const x = fromFloat64([1 + 1e-12, 2], [1, 1, 2]);
+    const w = fromFloat64([1, 1], [1, 1, 1]);
+    expect(Array.from(conv1d(x, w).dataSync())).toEqual([1 + 1e-12, 2]);
+    expect(Array.from(convTranspose1d(x, w).dataSync())).toEqual([1 + 1e-12, 2]);
   });
 });

@@ -5,6 +5,7 @@ import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { interpolate, type InterpolateOptions } from './interpolate.js';
 import { permute, reshape } from './views.js';
+import { fromFloat64 } from '../testing/cpu64.js';
 
 const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
@@ -180,5 +181,13 @@ describe('interpolate validation', () => {
     const xi = Tensor.fromBuffer(cpuBackend, new Int32Array(4), [1, 1, 4], 'int32');
     expect(() => interpolate(xi, { size: 8 })).toThrow(DTypeError);
     expect(() => run1('interpolate', [x], { size: [8], mode: 'nearest', alignCorners: false })).toThrow('interpolate: size must be a list of 2 ints, got [8]');
+  });
+});
+
+describe('interpolate on the cpu64 oracle', () => {
+  it('keeps float64 precision', () => {
+    const x = fromFloat64([1 + 1e-12, 2], [1, 1, 2]);
+    expect(Array.from(interpolate(x, { size: 4 }).dataSync())).toEqual([1 + 1e-12, 1 + 1e-12, 2, 2]);
+    expect(interpolate(x, { size: 3, mode: 'linear', alignCorners: true }).dataSync()[0]).toBe(1 + 1e-12);
   });
 });

@@ -5,6 +5,7 @@ import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { avgPool1d, avgPool2d, avgPool3d, maxPool1d, maxPool2d, maxPool3d } from './pool.js';
 import { permute } from './views.js';
+import { fromFloat64 } from '../testing/cpu64.js';
 
 const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
@@ -279,5 +280,13 @@ describe('pool validation', () => {
     expect(() => maxPool2d(x, 0)).toThrow(ArgumentError);
     expect(() => avgPool2d(x, 2, { divisorOverride: 0 })).toThrow('avgPool2d: divisorOverride must not be zero');
     expect(() => run1('avgPool', [x], { kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], ceilMode: false, countIncludePad: 'yes' })).toThrow(ArgumentError);
+  });
+});
+
+describe('pool on the cpu64 oracle', () => {
+  it('keeps float64 precision', () => {
+    const x = fromFloat64([1 + 1e-12, 1, 3, 3 + 3e-12], [1, 1, 4]);
+    expect(Array.from(maxPool1d(x, 2).dataSync())).toEqual([1 + 1e-12, 3 + 3e-12]);
+    expect(Array.from(avgPool1d(x, 2).dataSync())).toEqual([1 + 0.5e-12, 3 + 1.5e-12]);
   });
 });

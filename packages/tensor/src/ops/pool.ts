@@ -45,7 +45,7 @@ export interface AvgPoolAttrs {
 
 /** Options of the max-pool free functions (torch.nn.functional's arguments). */
 export interface MaxPoolOptions {
-  /** Step, one for all dims or one per dim. Default: the kernel size. */
+  /** Step, one for all dims or one per dim. Default (also for null or []): the kernel size. */
   stride?: number | readonly number[] | null;
   /** -inf padding on both sides, at most half the kernel size. Default 0. */
   padding?: number | readonly number[];
@@ -59,7 +59,7 @@ export interface MaxPoolOptions {
 
 /** Options of the average-pool free functions (torch.nn.functional's arguments). */
 export interface AvgPoolOptions {
-  /** Step, one for all dims or one per dim. Default: the kernel size. */
+  /** Step, one for all dims or one per dim. Default (also for null or []): the kernel size. */
   stride?: number | readonly number[] | null;
   /** Zero padding on both sides, at most half the kernel size. Default 0. */
   padding?: number | readonly number[];
@@ -150,12 +150,18 @@ defineOp<AvgPoolAttrs>({
   },
 });
 
+/** PyTorch's stride default: absent, null or an empty list means the kernel size. */
+function defaultStride(op: string, stride: number | readonly number[] | null | undefined, kernel: number[]): number[] {
+  if (stride === undefined || stride === null || (Array.isArray(stride) && stride.length === 0)) return kernel;
+  return tuple(op, 'stride', stride, kernel.length, 1);
+}
+
 function maxPoolNd(n: number, input: Tensor, kernelSize: number | readonly number[], opts: MaxPoolOptions): Tensor | [Tensor, Tensor] {
   const op = `maxPool${n}d`;
   const kernel = tuple(op, 'kernelSize', kernelSize, n, 1);
   const attrs: MaxPoolAttrs = {
     kernelSize: kernel,
-    stride: opts.stride === undefined || opts.stride === null ? kernel : tuple(op, 'stride', opts.stride, n, 1),
+    stride: defaultStride(op, opts.stride, kernel),
     padding: tuple(op, 'padding', opts.padding ?? 0, n, 0),
     dilation: tuple(op, 'dilation', opts.dilation ?? 1, n, 1),
     ceilMode: opts.ceilMode ?? false,
@@ -171,7 +177,7 @@ function avgPoolNd(n: number, input: Tensor, kernelSize: number | readonly numbe
   const kernel = tuple(op, 'kernelSize', kernelSize, n, 1);
   const attrs: AvgPoolAttrs = {
     kernelSize: kernel,
-    stride: opts.stride === undefined || opts.stride === null ? kernel : tuple(op, 'stride', opts.stride, n, 1),
+    stride: defaultStride(op, opts.stride, kernel),
     padding: tuple(op, 'padding', opts.padding ?? 0, n, 0),
     ceilMode: opts.ceilMode ?? false,
     countIncludePad: opts.countIncludePad ?? true,
