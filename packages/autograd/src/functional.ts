@@ -43,7 +43,8 @@ export interface GradOptions {
   argnums?: number | readonly number[];
 }
 
-type TensorArgs = readonly unknown[];
+/** Positional arguments of a function transformed by `grad` / `valueAndGrad`. */
+export type TensorArgs = readonly unknown[];
 
 function differentiate<A extends TensorArgs>(
   op: string,

@@ -16,8 +16,11 @@ export type TypedArray = Float32Array | Int32Array | Uint8Array;
 
 /** Maps a dtype to its host typed array type. */
 export interface DTypeArrayMap {
+  /** float32 tensors read back as Float32Array. */
   float32: Float32Array;
+  /** int32 tensors read back as Int32Array. */
   int32: Int32Array;
+  /** bool tensors read back as Uint8Array (0 or 1). */
   bool: Uint8Array;
 }
 

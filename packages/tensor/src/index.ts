@@ -16,7 +16,7 @@ export * from './dtype.js';
 export * from './shape.js';
 export * from './backend.js';
 export { memory, Storage, type MemoryInfo, type BackendMemory } from './storage.js';
-export { tidy, keep } from './scope.js';
+export { tidy, keep, type Disposable } from './scope.js';
 export * from './registry.js';
 export * from './dispatch.js';
 export { Tensor, type TensorOrScalar, type NestedArray } from './tensor.js';

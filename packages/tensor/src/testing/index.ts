@@ -22,7 +22,15 @@ import { type ConformanceCase, buildCases } from './cases.js';
 import { Generator, drawData, materialize } from './inputs.js';
 
 export { type ConformanceCase, buildCases } from './cases.js';
-export { type InputSpec, type Layout, type ValueKind, drawData, materialize } from './inputs.js';
+export { type IndexKind, type InputSpec, type Layout, type ValueKind, drawData, materialize } from './inputs.js';
+
+/** A float tolerance: |got - ref| <= atol + rtol·|ref|. */
+export interface Tolerance {
+  /** Absolute part. */
+  atol?: number;
+  /** Relative part. */
+  rtol?: number;
+}
 
 /** Options of `runConformance` and `checkCase`. */
 export interface ConformanceOptions {
@@ -31,7 +39,7 @@ export interface ConformanceOptions {
   /** Multiplies every float tolerance (a backend with approximate transcendental functions may need 2–10). */
   toleranceScale?: number;
   /** Per-op tolerance overrides: op name → {atol, rtol}. */
-  tolerances?: Record<string, { atol?: number; rtol?: number }>;
+  tolerances?: Record<string, Tolerance>;
   /** Reference backend (default `cpu`). */
   reference?: string;
   /** Seed for inputs and shapes. */
@@ -56,9 +64,13 @@ function toList(r: Tensor | Tensor[]): Tensor[] {
   return Array.isArray(r) ? r : [r];
 }
 
-interface Snapshot {
+/** One output read back for comparison. */
+export interface Snapshot {
+  /** Its shape. */
   shape: readonly number[];
+  /** Its dtype. */
   dtype: string;
+  /** Its elements, contiguous. */
   data: TypedArray;
 }
 

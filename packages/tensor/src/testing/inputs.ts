@@ -18,7 +18,13 @@ export type ValueKind =
   | 'int'
   | 'bool'
   | 'special'
-  | { index: number };
+  | IndexKind;
+
+/** Integers in [0, index): valid indices into a dim of that size. */
+export interface IndexKind {
+  /** Exclusive upper bound. */
+  index: number;
+}
 
 /**
  * How the backend under test receives an input: `contiguous`, `transposed` (last two dims stored
