@@ -240,7 +240,7 @@ defineOp<SdpaAttrs>({
     const L = q.shape[q.ndim - 2]!;
     const S = k.shape[k.ndim - 2]!;
     let scores = ew.mul(matmul(q, transpose(k, -2, -1)), a.scale);
-    if (a.isCausal) scores = ew.where(tril(full([L, S], true), 0), scores, -Infinity);
+    if (a.isCausal) scores = ew.where(tril(full([L, S], true, { backend: q.backend.name }), 0), scores, -Infinity);
     if (a.maskKind === 'bool') scores = ew.where(m!, scores, -Infinity);
     else if (a.maskKind === 'additive') scores = ew.add(scores, m!);
     return [matmul(softmax(scores, -1), v)];
