@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^@tessera\/tensor\/testing$/, replacement: src('tensor/src/testing/index.ts') },
       { find: /^@tessera\/tensor\/node$/, replacement: src('tensor/src/node.ts') },
       { find: /^@tessera\/tensor$/, replacement: src('tensor/src/index.ts') },
+      { find: /^@tessera\/autograd\/node$/, replacement: src('autograd/src/node.ts') },
       { find: /^@tessera\/autograd$/, replacement: src('autograd/src/index.ts') },
       { find: /^@tessera\/backend-wasm$/, replacement: src('backend-wasm/src/index.ts') },
       { find: /^@tessera\/backend-webgpu$/, replacement: src('backend-webgpu/src/index.ts') },

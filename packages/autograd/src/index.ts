@@ -24,3 +24,5 @@ export {
 } from './tape.js';
 export * from './functional.js';
 export { sumToShape } from './vjp/util.js';
+export * as nn from './nn/index.js';
+export * as init from './init.js';

@@ -9,6 +9,7 @@ import { allocArray } from './dtype.js';
 import { BackendError, DisposedError, TesseraError } from './errors.js';
 import { sizeOf } from './shape.js';
 import { Tensor } from './tensor.js';
+import { tidy } from './scope.js';
 import { type OpDef, getOp } from './registry.js';
 
 /** What the dispatch hook is told after each op runs. */
@@ -93,7 +94,8 @@ export function runOp(name: string, inputs: readonly Tensor[], attrs: unknown = 
     const specs = op.infer!(inputs, attrs);
     if (op.kind === 'composite' && (!backend.kernels[name] || compositePolicy?.(op, inputs))) {
       // The parts report to the hook themselves; the composite does not.
-      return op.decompose!(inputs, attrs);
+      // Under tidy, so the decomposition's intermediates are freed (the tape keeps its own handles).
+      return tidy(() => op.decompose!(inputs, attrs));
     }
     outputs = runKernel(backend, name, inputs, attrs, specs);
   }

@@ -175,6 +175,49 @@ describe('memory', () => {
     expect(memory().numBytes).toBe(start.numBytes + 16); // only the rejected ones([4]) remains
   });
 
+  it('ops called outside tidy leave only their outputs allocated', () => {
+    const x = T.randn([2, 3, 4]);
+    const m = T.randn([4, 5]);
+    const img = T.randn([1, 3, 8, 8]);
+    const idx = T.tensor([0, 2, 1], { dtype: 'int32' });
+    const cond = T.gt(x, 0);
+    const xt = x.transpose(0, 2);
+    const [v4, v2, v3, i2] = [T.ones([4]), T.ones([2]), T.ones([3]), T.tensor([1, 2], { dtype: 'int32' })];
+    const [w35, g3, b3, g4, b4] = [T.ones([3, 5]), T.ones([3]), T.zeros([3]), T.ones([4]), T.zeros([4])];
+    const [u, k] = [T.randn([3, 5, 5]), T.randn([2, 3, 3, 3])];
+    const calls: [string, () => T.Tensor | T.Tensor[]][] = [
+      ['add scalar', () => T.add(x, 1)],
+      ['where scalars', () => T.where(cond, x, 0)],
+      ['matmul 1-D', () => T.matmul(v4, m)],
+      ['linear', () => T.linear(m, w35, g3)],
+      ['reshape copy', () => xt.reshape(-1)],
+      ['select', () => x.select(1, 2)],
+      ['stack', () => T.stack([x, x], 1)],
+      ['pad', () => T.pad(i2, [1, 1], 0.5)],
+      ['softmax', () => T.softmax(x, -1)],
+      ['logSoftmax', () => T.logSoftmax(x, 1)],
+      ['layerNorm', () => T.layerNorm(x, [4], g4, b4)],
+      ['groupNorm', () => T.groupNorm(img, 3, g3, b3)],
+      ['sdpa causal', () => T.scaledDotProductAttention(x, x, x, { isCausal: true })],
+      ['mean/var/std/logsumexp', () => [T.mean(x, 1), T.variance(x, [0, 2]), T.std(x), T.logsumexp(x, -1)]],
+      ['tril/triu', () => [T.tril(m), T.triu(m, 1)]],
+      ['embedding/oneHot', () => [T.embedding(idx, m), T.oneHot(idx, 4)]],
+      ['outer', () => T.outer(v2, v3)],
+      ['conv2d unbatched', () => T.conv2d(u, k, null, { padding: 'same' })],
+      ['maxPool2d', () => T.maxPool2d(img, 2)],
+      ['interpolate', () => T.interpolate(img, { scaleFactor: 2, mode: 'bilinear' })],
+      ['rearrange', () => T.rearrange(img, 'b c (h p) (w q) -> b (h w) (p q c)', { p: 2, q: 2 })],
+      ['repeat', () => T.repeat(m, 'h w -> h (w r)', { r: 2 })],
+    ];
+    for (const [name, call] of calls) {
+      const before = memory().numTensors;
+      const out = call();
+      const outs = Array.isArray(out) ? out : [out];
+      expect(memory().numTensors - before, name).toBe(outs.length);
+      for (const o of outs) o.dispose();
+    }
+  });
+
   it('supports `using`', () => {
     const start = memory().numTensors;
     {

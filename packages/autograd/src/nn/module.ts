@@ -4,7 +4,7 @@
  * and user code can hold on to them.
  * @module
  */
-import { type Tensor, ShapeError, TesseraError, fmtShape, keep } from '@tessera/tensor';
+import { BackendError, type Tensor, TesseraError, fmtShape, keep } from '@tessera/tensor';
 import { setGrad, setRequiresGrad } from '../tape.js';
 import { noGrad } from '../functional.js';
 
@@ -156,8 +156,8 @@ export class Module {
   /**
    * Copies tensors from `dict` into this module's parameters and buffers by dotted name. Strict
    * (default): every missing, unexpected and shape-mismatched key is reported in one StateDictError
-   * and nothing is loaded. Values are cast to the target's dtype and moved to its backend is not
-   * supported: they must be on the same backend.
+   * and nothing is loaded. Values are cast to the target's dtype; they must already be on the
+   * target's backend (a value on another backend is a BackendError, raised before anything loads).
    */
   loadStateDict(dict: StateDict | Map<string, Tensor>, opts: { strict?: boolean } = {}): LoadResult {
     const strict = opts.strict ?? true;
@@ -176,13 +176,17 @@ export class Module {
       if (!strict && mismatched.length) throw new StateDictError([], [], mismatched);
       throw new StateDictError(missingKeys, unexpectedKeys, mismatched);
     }
+    // Checked before anything is assigned, so a failed load leaves the module untouched.
+    for (const [k, target] of Object.entries(own)) {
+      const v = entries.get(k);
+      if (v && v.backend !== target.backend) {
+        throw new BackendError(`loadStateDict: '${k}' lives on backend '${v.backend.name}', the module on '${target.backend.name}'`);
+      }
+    }
     noGrad(() => {
       for (const [k, target] of Object.entries(own)) {
         const v = entries.get(k);
         if (!v) continue;
-        if (v.backend !== target.backend) {
-          throw new ShapeError(`loadStateDict: '${k}' lives on backend '${v.backend.name}', the module on '${target.backend.name}'`);
-        }
         const value = v.dtype === target.dtype ? v.contiguous() : v.cast(target.dtype);
         target.assign(value);
         if (value !== v) value.dispose();

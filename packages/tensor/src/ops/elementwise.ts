@@ -7,6 +7,7 @@
 import { type OutputSpec } from '../backend.js';
 import { run1 } from '../dispatch.js';
 import { defineOp } from '../registry.js';
+import { tidy } from '../scope.js';
 import { type DType, isDType, promoteTypes } from '../dtype.js';
 import { ArgumentError, DTypeError, fmtShape } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
@@ -133,8 +134,12 @@ defineOp({
 
 const u = (name: string) => (x: Tensor): Tensor => run1(name, [x]);
 const bin = (name: string) => (a: TensorOrScalar, b: TensorOrScalar): Tensor => {
-  const ta = typeof a === 'number' || typeof a === 'boolean' ? asTensor(name, a, b as Tensor) : a;
-  return run1(name, [ta, asTensor(name, b, ta)]);
+  if (a instanceof Tensor && b instanceof Tensor) return run1(name, [a, b]);
+  // Scalar operands become temporary 0-d tensors, freed with the scope.
+  return tidy(() => {
+    const ta = typeof a === 'number' || typeof a === 'boolean' ? asTensor(name, a, b as Tensor) : a;
+    return run1(name, [ta, asTensor(name, b, ta)]);
+  });
 };
 
 /** -x */ export const neg = u('neg');
@@ -189,6 +194,8 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 /** Picks `a` where `condition` is true, else `b`; all three broadcast. */
 export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const like = a instanceof Tensor ? a : b instanceof Tensor ? b : condition;
-  const ta = asTensor('where', a, like);
-  return run1('where', [condition, ta, asTensor('where', b, ta)]);
+  return tidy(() => {
+    const ta = asTensor('where', a, like);
+    return run1('where', [condition, ta, asTensor('where', b, ta)]);
+  });
 }

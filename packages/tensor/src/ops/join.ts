@@ -5,6 +5,7 @@
  */
 import { run1 } from '../dispatch.js';
 import { defineOp } from '../registry.js';
+import { tidy } from '../scope.js';
 import { promoteTypes } from '../dtype.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { normalizeDim } from '../shape.js';
@@ -66,7 +67,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   });
   const d = normalizeDim('stack', dim, ref.ndim + 1);
-  return run1('cat', tensors.map((t) => unsqueeze(t, d)), { dim: d });
+  return tidy(() => run1('cat', tensors.map((t) => unsqueeze(t, d)), { dim: d }));
 }
 
 /** Splits along `dim` into pieces of `size` (last one smaller), or into the listed sizes. Views. */
@@ -139,6 +140,6 @@ export function pad(x: Tensor, padding: readonly number[], value = 0): Tensor {
     before[x.ndim - 1 - i] = padding[2 * i]!;
     after[x.ndim - 1 - i] = padding[2 * i + 1]!;
   }
-  if (x.dtype !== 'float32' && !Number.isInteger(value)) x = cast(x, 'float32');
+  if (x.dtype !== 'float32' && !Number.isInteger(value)) return tidy(() => run1('pad', [cast(x, 'float32')], { before, after, value }));
   return run1('pad', [x], { before, after, value });
 }

@@ -5,6 +5,7 @@
  */
 import { run1 } from '../dispatch.js';
 import { defineOp } from '../registry.js';
+import { tidy } from '../scope.js';
 import { promoteTypes } from '../dtype.js';
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
@@ -43,15 +44,18 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError(`matmul: both arguments need at least 1 dim, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }
-  const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
-  const b2 = b.ndim === 1 ? unsqueeze(b, 1) : b;
-  if (a2.shape[a2.ndim - 1] !== b2.shape[b2.ndim - 2]) {
-    throw new ShapeError(`matmul: inner dims differ: a ${fmtShape(a.shape)} vs b ${fmtShape(b.shape)}`);
-  }
-  let out = run1('matmul', [a2, b2]);
-  if (a.ndim === 1) out = squeeze(out, -2);
-  if (b.ndim === 1) out = squeeze(out, -1);
-  return out;
+  if (a.ndim >= 2 && b.ndim >= 2) return run1('matmul', [a, b]);
+  return tidy(() => {
+    const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
+    const b2 = b.ndim === 1 ? unsqueeze(b, 1) : b;
+    if (a2.shape[a2.ndim - 1] !== b2.shape[b2.ndim - 2]) {
+      throw new ShapeError(`matmul: inner dims differ: a ${fmtShape(a.shape)} vs b ${fmtShape(b.shape)}`);
+    }
+    let out = run1('matmul', [a2, b2]);
+    if (a.ndim === 1) out = squeeze(out, -2);
+    if (b.ndim === 1) out = squeeze(out, -1);
+    return out;
+  });
 }
 
 /** `x @ weightᵀ + bias` with PyTorch's Linear layout (`weight` is `[out, in]`). */
@@ -62,12 +66,13 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (x.shape[x.ndim - 1] !== weight.shape[1]) {
     throw new ShapeError(`linear: input ${fmtShape(x.shape)} has ${x.shape[x.ndim - 1]} features, weight ${fmtShape(weight.shape)} expects ${weight.shape[1]}`);
   }
-  const y = matmul(x, transpose(weight, 0, 1));
-  if (!bias) return y;
-  if (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0]) {
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
     throw new ShapeError(`linear: bias ${fmtShape(bias.shape)} must be [${weight.shape[0]}]`);
   }
-  return ew.add(y, bias);
+  return tidy(() => {
+    const y = matmul(x, transpose(weight, 0, 1));
+    return bias ? ew.add(y, bias) : y;
+  });
 }
 
 /** Batched matrix product of two rank-3 tensors (`[B,n,m] @ [B,m,p]`), PyTorch's `bmm`. */
@@ -82,5 +87,5 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
 
 /** Outer product of two 1-D tensors. */
 export function outer(a: Tensor, b: Tensor): Tensor {
-  return ew.mul(reshape(a, [-1, 1]), reshape(b, [1, -1]));
+  return tidy(() => ew.mul(reshape(a, [-1, 1]), reshape(b, [1, -1])));
 }

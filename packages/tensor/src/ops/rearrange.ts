@@ -13,6 +13,7 @@
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { type Tensor } from '../tensor.js';
 import { checkTensor } from './util.js';
+import { tidy } from '../scope.js';
 import { expand, permute, reshape } from './views.js';
 
 /** One entry of a group: a named axis, a non-unit anonymous axis (`3`), or the ellipsis. */
@@ -269,8 +270,10 @@ function prepare(op: Op, x: Tensor, pattern: string, axes: Readonly<Record<strin
  *   bad `axes` entry; ShapeError when the input's rank or a dim does not fit the pattern.
  */
 export function rearrange(x: Tensor, pattern: string, axes?: Readonly<Record<string, number>>): Tensor {
-  const { y, p } = prepare('rearrange', x, pattern, axes);
-  return reshape(y, p.outShape);
+  return tidy(() => {
+    const { y, p } = prepare('rearrange', x, pattern, axes);
+    return reshape(y, p.outShape);
+  });
 }
 
 /**
@@ -290,11 +293,13 @@ export function rearrange(x: Tensor, pattern: string, axes?: Readonly<Record<str
  * @throws ArgumentError / ShapeError as `rearrange`, and ArgumentError for a new axis without a size.
  */
 export function repeat(x: Tensor, pattern: string, axes?: Readonly<Record<string, number>>): Tensor {
-  const { y, p } = prepare('repeat', x, pattern, axes);
-  if (!p.outElems.some((e) => e.isNew)) return reshape(y, p.outShape);
-  // y holds the kept axes in right-side order; a unit dim goes where each new axis will be.
-  let kept = 0;
-  const unit = p.outElems.map((e) => (e.isNew ? 1 : y.shape[kept++]!));
-  const full = expand(reshape(y, unit), p.outElems.map((e) => e.size));
-  return reshape(full, p.outShape);
+  return tidy(() => {
+    const { y, p } = prepare('repeat', x, pattern, axes);
+    if (!p.outElems.some((e) => e.isNew)) return reshape(y, p.outShape);
+    // y holds the kept axes in right-side order; a unit dim goes where each new axis will be.
+    let kept = 0;
+    const unit = p.outElems.map((e) => (e.isNew ? 1 : y.shape[kept++]!));
+    const full = expand(reshape(y, unit), p.outElems.map((e) => e.size));
+    return reshape(full, p.outShape);
+  });
 }

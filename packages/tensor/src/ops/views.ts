@@ -6,6 +6,7 @@
  */
 import { run1 } from '../dispatch.js';
 import { defineOp } from '../registry.js';
+import { tidy } from '../scope.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { contiguousStrides, normalizeDim, normalizeDims, sizeOf } from '../shape.js';
 import { type Tensor } from '../tensor.js';
@@ -159,7 +160,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('reshape', 'input', x);
   const s = inferShape('reshape', shape, x.size, x.shape);
   if (viewStrides(x.shape, x.strides, s)) return run1('reshape', [x], { shape: s });
-  return run1('reshape', [run1('contiguous', [x])], { shape: s });
+  return tidy(() => run1('reshape', [run1('contiguous', [x])], { shape: s }));
 }
 
 /** Reorders the dims of `x` (`dims` a permutation, negatives allowed). */
@@ -273,10 +274,9 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   const n = x.shape[d]!;
   checkInt('select', 'index', index, -n, n - 1);
   const i = index < 0 ? index + n : index;
-  const one = run1('slice', [x], { dim: d, start: i, length: 1, step: 1 });
   const shape = [...x.shape];
   shape.splice(d, 1);
-  return run1('reshape', [one], { shape });
+  return tidy(() => run1('reshape', [run1('slice', [x], { dim: d, start: i, length: 1, step: 1 })], { shape }));
 }
 
 /** `x` itself when contiguous, else a contiguous copy. */
