@@ -26,3 +26,4 @@ export * from './functional.js';
 export { sumToShape } from './vjp/util.js';
 export * as nn from './nn/index.js';
 export * as init from './init.js';
+export * as optim from './optim/index.js';

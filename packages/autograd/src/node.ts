@@ -40,3 +40,5 @@ export async function loadModuleFile(module: Module, path: string, opts: LoadMod
 export async function saveModuleFile(module: Module, path: string, metadata?: Record<string, string>): Promise<void> {
   await writeSafetensorsFile(path, module.stateDict(), metadata);
 }
+
+export { Progress, progressEnabled, type ProgressOptions, type ProgressMetrics } from './progress.js';
