@@ -19,6 +19,7 @@ import {
   fmtShape,
   getBackend,
   getOp,
+  keep,
   runOp,
   setBackend,
   setDispatchHook,
@@ -104,7 +105,8 @@ export function evalVjp(opName: string, inputs: Tensor[], run: (xs: Tensor[]) =>
     });
     // Keep our own handles on the call's tensors, as a tape does: free functions may dispose the
     // ones they made (withBatch's unsqueezed input, maxPool's unrequested indices).
-    const alias = (t: Tensor): Tensor => Tensor.fromStorage(t.storage, t.shape, t.strides, t.offset);
+    // keep(): the hook may fire inside a tidy scope of the free function, which would dispose them.
+    const alias = (t: Tensor): Tensor => keep(Tensor.fromStorage(t.storage, t.shape, t.strides, t.offset));
     let rec: OpRecord | null = null;
     const prev = setDispatchHook((r) => {
       if (r.op.name === opName) rec = { ...r, inputs: r.inputs.map(alias), outputs: r.outputs.map(alias) };
