@@ -70,8 +70,12 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     throw new ShapeError(`linear: bias ${fmtShape(bias.shape)} must be [${weight.shape[0]}]`);
   }
   return tidy(() => {
-    const y = matmul(x, transpose(weight, 0, 1));
-    return bias ? ew.add(y, bias) : y;
+    // Leading dims are flattened into one matrix product: a broadcast batch matmul would make the
+    // weight gradient a per-batch product summed afterwards.
+    const x2 = x.ndim > 2 ? reshape(x, [-1, x.shape[x.ndim - 1]!]) : x;
+    let y = matmul(x2, transpose(weight, 0, 1));
+    if (bias) y = ew.add(y, bias);
+    return x.ndim > 2 ? reshape(y, [...x.shape.slice(0, -1), weight.shape[0]!]) : y;
   });
 }
 
