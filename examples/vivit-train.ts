@@ -21,8 +21,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Generator, setBackend } from '@tessera/tensor';
 import { Progress, saveModuleFile } from '@tessera/autograd/node';
-import { motionStats, motionVideos } from '../packages/models/src/data/motion.js';
-import { ViViT, evaluateClassifier, trainClassifier } from '../packages/models/src/vivit/index.js';
+import { ViViT, evaluateClassifier, motionStats, motionVideos, trainClassifier } from '@tessera/models';
 
 /** Options of `trainMotion` (the command line's, parsed). */
 export interface MotionTrainOptions {
