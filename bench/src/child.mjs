@@ -1,0 +1,165 @@
+// @ts-check
+/**
+ * Runs one configuration (one library, one backend, one thread count) over the selected cases,
+ * in a process of its own: thread pools, Dawn devices and the shims some peers need (a fake
+ * `os.cpus()`, a `Worker` global) would otherwise interfere, and tfjs or ORT cannot switch thread
+ * counts once initialised. For each case: prepare inputs on the device, run once and check the
+ * result against the float64 reference, warm up, then time it with a benchmark.js suite.
+ *
+ * Usage (from main.mjs): node child.mjs '<json: { config, caseIds, refDir, quick, out }>'
+ * @module
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+// @ts-ignore benchmark.js ships no types
+import Benchmark from 'benchmark';
+import { CASES, makeInputs } from './cases.mjs';
+import { relativeError, TOLERANCE } from './check.mjs';
+import { Unavailable } from './impls/types.mjs';
+import { DIED, TIMING } from './child-protocol.mjs';
+
+/**
+ * @typedef {{
+ *   status: 'ok' | 'skipped' | 'mismatch' | 'error',
+ *   reason?: string,
+ *   error?: number,          // max relative error vs the reference
+ *   medianMs?: number,
+ *   samples?: number,        // benchmark.js samples (each the mean of one timed cycle)
+ *   callsPerSample?: number,
+ *   minMs?: number,
+ *   maxMs?: number,
+ *   rmePercent?: number,     // benchmark.js relative margin of error of the mean
+ *   gflops?: number,         // from the median
+ * }} CaseResult
+ * @typedef {{
+ *   id: string, status: 'ok' | 'unavailable' | 'error', reason?: string,
+ *   version?: string, detail?: string, cases: Record<string, CaseResult>,
+ * }} ConfigResult
+ */
+
+const args = JSON.parse(/** @type {string} */ (process.argv[2]));
+/** @type {import('./configs.mjs').Config} */
+const config = args.config;
+const timing = args.quick ? TIMING.quick : TIMING.full;
+/** @type {ConfigResult} */
+const result = { id: config.id, status: 'ok', cases: {} };
+
+const save = () => writeFileSync(args.out, JSON.stringify(result));
+const log = (/** @type {string} */ s) => process.stdout.write(`  [${config.id}] ${s}\n`);
+
+try {
+  const { open } = await import(`./impls/${config.impl}.mjs`);
+  /** @type {import('./impls/types.mjs').Impl} */
+  const impl = await open(config);
+  result.version = impl.version;
+  result.detail = impl.detail;
+  log(`${impl.version}, ${impl.detail}`);
+  for (const id of args.caseIds) {
+    const c = /** @type {import('./cases.mjs').Case} */ (CASES.find((x) => x.id === id));
+    // What the parent reads if the process dies in this case (a crash in native code).
+    result.cases[id] = { status: 'error', reason: DIED };
+    save();
+    process.send?.({ start: id });
+    result.cases[id] = await runCase(impl, c);
+    save();
+  }
+  await impl.close?.();
+} catch (e) {
+  result.status = e instanceof Unavailable ? 'unavailable' : 'error';
+  result.reason = e instanceof Error ? (e instanceof Unavailable ? e.message : e.stack ?? e.message) : String(e);
+  log(`${result.status}: ${result.reason}`);
+}
+save();
+process.exit(0); // thread pools and GPU objects would keep Node alive
+
+/**
+ * @param {import('./impls/types.mjs').Impl} impl
+ * @param {import('./cases.mjs').Case} c
+ * @returns {Promise<CaseResult>}
+ */
+async function runCase(impl, c) {
+  const support = impl.supports?.(c) ?? true;
+  if (support !== true) return { status: 'skipped', reason: support };
+  /** @type {import('./impls/types.mjs').Prepared | undefined} */
+  let p;
+  try {
+    const inputs = makeInputs(c);
+    p = await impl.prepare(c, inputs);
+    const ref = new Float32Array(readFileSync(path.join(args.refDir, `${c.id}.f32`)).buffer.slice(0));
+    const y = await p.run();
+    const error = relativeError(p.toCanonical ? p.toCanonical(y) : y, ref);
+    if (!(error <= TOLERANCE)) {
+      log(`${c.id}: MISMATCH, max relative error ${error.toExponential(2)} > ${TOLERANCE}`);
+      return { status: 'mismatch', error, reason: `max relative error ${error.toExponential(2)} > ${TOLERANCE}` };
+    }
+    // Warm-up: JIT tiers, kernel and pipeline caches, thread pool start.
+    const t0 = performance.now();
+    for (let i = 0; i < 100 && (i < 3 || performance.now() - t0 < timing.warmupMs); i++) await p.run();
+    const timed = await timeWithBenchmarkJs(c, /** @type {import('./impls/types.mjs').Prepared} */ (p));
+    const r = { status: /** @type {const} */ ('ok'), error, ...timed };
+    if (c.flops && r.medianMs) r.gflops = c.flops / (r.medianMs * 1e6);
+    log(`${c.id}: median ${r.medianMs.toFixed(3)} ms over ${r.samples} samples${r.gflops ? `, ${r.gflops.toFixed(1)} GFLOP/s` : ''}`);
+    return r;
+  } catch (e) {
+    const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    log(`${c.id}: error: ${reason}`);
+    return { status: 'error', reason };
+  } finally {
+    try {
+      p?.dispose();
+    } catch {
+      // disposal errors do not change the result
+    }
+  }
+}
+
+/**
+ * A benchmark.js suite for this case holding this configuration's deferred benchmark: each call
+ * computes and reads back, and resolves when the data is on the host.
+ * @param {import('./cases.mjs').Case} c
+ * @param {import('./impls/types.mjs').Prepared} p
+ */
+function timeWithBenchmarkJs(c, p) {
+  return new Promise((resolve, reject) => {
+    /** @type {unknown} */
+    let failure;
+    const suite = new Benchmark.Suite(c.id);
+    suite.add(config.label, {
+      defer: true,
+      minSamples: timing.minSamples,
+      maxTime: timing.maxTime,
+      fn(/** @type {any} */ deferred) {
+        p.run().then(
+          () => deferred.resolve(),
+          (e) => {
+            failure = e;
+            deferred.benchmark.abort();
+            deferred.resolve();
+          },
+        );
+      },
+    });
+    suite.on('complete', function () {
+      // @ts-ignore benchmark.js calls listeners with the suite as `this`
+      const b = this[0];
+      if (failure || b.error) return reject(failure ?? b.error);
+      const sample = /** @type {number[]} */ (b.stats.sample).map((s) => s * 1e3).sort((x, y) => x - y);
+      resolve({
+        medianMs: median(sample),
+        samples: sample.length,
+        callsPerSample: b.count,
+        minMs: sample[0],
+        maxMs: sample[sample.length - 1],
+        rmePercent: b.stats.rme,
+      });
+    });
+    suite.run({ async: true });
+  });
+}
+
+/** @param {number[]} sorted ascending */
+function median(sorted) {
+  const n = sorted.length;
+  return n % 2 ? /** @type {number} */ (sorted[(n - 1) / 2]) : (/** @type {number} */ (sorted[n / 2 - 1]) + /** @type {number} */ (sorted[n / 2])) / 2;
+}
+

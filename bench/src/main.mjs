@@ -1,0 +1,325 @@
+// @ts-check
+/**
+ * `npm run bench`: times Tessera and its peers on the same cases in one run and writes
+ * bench/results/<date>.json, .md and .svg. See bench/README.md.
+ *
+ * Steps: install bench/'s own dependencies if missing; build Tessera (`npm run build` at the
+ * root); compute the float64 reference of every selected case once; run each configuration in a
+ * child process (child.mjs) over the selected cases; merge, and write the three files atomically.
+ * @module
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { CASES, makeInputs, selectCases } from './cases.mjs';
+import { CONFIGS, selectConfigs } from './configs.mjs';
+import { reference } from './reference.mjs';
+import { DIED, TIMING } from './child-protocol.mjs';
+import { TOLERANCE } from './check.mjs';
+import { BENCH_DIR, ROOT_DIR, packageVersion } from './versions.mjs';
+import { writeFileAtomic } from './report/atomic.mjs';
+import { toMarkdown } from './report/markdown.mjs';
+import { toSvg } from './report/svg.mjs';
+
+/**
+ * @typedef {import('./child.mjs').CaseResult} CaseResult
+ * @typedef {import('./configs.mjs').Config & { status: 'ok' | 'unavailable' | 'error', reason?: string,
+ *   version?: string, detail?: string }} ConfigEntry
+ * @typedef {{
+ *   schema: 1, date: string, startedAt: string, finishedAt: string, mode: 'full' | 'quick',
+ *   filter: string | null, configsFilter: string | null, webgpu: string | null,
+ *   timing: { minSamples: number, maxTime: number, warmupMs: number }, tolerance: number,
+ *   machine: { cpu: string, logicalCores: number, memoryGiB: number, platform: string, arch: string,
+ *     node: string, v8: string, loadavgStart: number, loadavgEnd: number, env: Record<string, string> },
+ *   versions: Record<string, string>,
+ *   cases: { id: string, label: string, op: string, inputs: Record<string, number[]>, output: number[], flops: number | null }[],
+ *   configs: ConfigEntry[],
+ *   results: Record<string, Record<string, CaseResult>>,
+ * }} Results
+ */
+
+const USAGE = `npm run bench -- [options]
+
+  --quick              short timings (benchmark.js minSamples 5, maxTime 0.5 s) instead of
+                       minSamples 10, maxTime 4 s; results go to <date>-quick.*
+  --filter PATTERNS    cases whose id matches any comma-separated regexp, e.g. matmul,softmax
+  --configs PATTERNS   configurations whose id matches, e.g. tessera,ort-node
+  --webgpu[=ADAPTER]   also run the WebGPU configurations on Dawn; ADAPTER is llvmpipe (default),
+                       swiftshader or default (a real GPU)
+  --out DIR            where results go (default bench/results)
+  --name NAME          file name stem (default <YYYY-MM-DD>[-quick][-partial])
+  --timeout SECONDS    per case: a configuration's process that makes no progress for this long
+                       is killed and the case recorded as an error (default 300, quick 120)
+  --skip-install       do not install bench/'s dependencies when missing
+  --skip-build         do not run \`npm run build\` at the root first
+  --list               list cases and configurations and exit
+`;
+
+const argv = process.argv.slice(2).map((a) => (a === '--webgpu' ? '--webgpu=llvmpipe' : a));
+const { values: opt } = parseArgs({
+  args: argv,
+  options: {
+    quick: { type: 'boolean', default: false },
+    filter: { type: 'string' },
+    configs: { type: 'string' },
+    webgpu: { type: 'string' },
+    out: { type: 'string', default: path.join(BENCH_DIR, 'results') },
+    name: { type: 'string' },
+    timeout: { type: 'string' },
+    'skip-install': { type: 'boolean', default: false },
+    'skip-build': { type: 'boolean', default: false },
+    list: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (opt.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+if (opt.webgpu && !['llvmpipe', 'swiftshader', 'default'].includes(opt.webgpu)) {
+  process.stderr.write(`--webgpu: unknown adapter '${opt.webgpu}' (llvmpipe, swiftshader or default)\n`);
+  process.exit(2);
+}
+const webgpu = /** @type {import('./webgpu.mjs').AdapterKind | null} */ (opt.webgpu ?? null);
+const cases = selectCases(opt.filter);
+const configs = selectConfigs({ configs: opt.configs, webgpu });
+
+if (opt.list) {
+  process.stdout.write(`cases:\n${CASES.map((c) => `  ${c.id.padEnd(24)} ${c.label}`).join('\n')}\n`);
+  process.stdout.write(`configurations:\n${CONFIGS.map((c) => `  ${c.id.padEnd(24)} ${c.label}${c.webgpu ? ' (--webgpu)' : ''}`).join('\n')}\n`);
+  process.exit(0);
+}
+if (!cases.length || !configs.length) {
+  process.stderr.write(`nothing to run: ${cases.length} cases, ${configs.length} configurations match\n`);
+  process.exit(2);
+}
+
+const startedAt = new Date();
+const loadavgStart = os.loadavg()[0] ?? 0;
+
+if (!opt['skip-install']) ensureInstalled();
+if (!opt['skip-build'] && configs.some((c) => c.impl === 'tessera')) buildTessera();
+
+// References once per run, in a temporary folder the children read.
+const refDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-ref-'));
+process.on('exit', () => rmSync(refDir, { recursive: true, force: true }));
+for (const c of cases) {
+  const t = performance.now();
+  const ref = reference(c, makeInputs(c));
+  writeFileSync(path.join(refDir, `${c.id}.f32`), new Uint8Array(ref.buffer, ref.byteOffset, ref.byteLength));
+  log(`reference ${c.id} (${((performance.now() - t) / 1e3).toFixed(1)} s)`);
+}
+
+const timeoutS = Number(opt.timeout ?? (opt.quick ? 120 : 300));
+/** @type {ConfigEntry[]} */
+const configEntries = [];
+/** @type {Results['results']} */
+const results = Object.fromEntries(cases.map((c) => [c.id, {}]));
+for (const config of configs) {
+  log(`${config.label}`);
+  const r = await runConfig(config);
+  configEntries.push({ ...config, status: r.status, reason: r.reason, version: r.version, detail: r.detail });
+  for (const [caseId, cr] of Object.entries(r.cases)) {
+    const bucket = results[caseId];
+    if (bucket) bucket[config.id] = cr;
+  }
+}
+
+const date = localDate(startedAt);
+const partial = !!(opt.filter || opt.configs);
+/** @type {Results} */
+const out = {
+  schema: 1,
+  date,
+  startedAt: startedAt.toISOString(),
+  finishedAt: new Date().toISOString(),
+  mode: opt.quick ? 'quick' : 'full',
+  filter: opt.filter ?? null,
+  configsFilter: opt.configs ?? null,
+  webgpu,
+  timing: opt.quick ? TIMING.quick : TIMING.full,
+  tolerance: TOLERANCE,
+  machine: machine(loadavgStart),
+  versions: versions(),
+  cases: cases.map((c) => ({ id: c.id, label: c.label, op: c.op, inputs: c.inputs, output: c.output, flops: c.flops ?? null })),
+  configs: configEntries,
+  results,
+};
+const stem = opt.name ?? `${date}${opt.quick ? '-quick' : ''}${partial ? '-partial' : ''}`;
+mkdirSync(opt.out, { recursive: true });
+const md = toMarkdown(out);
+writeFileAtomic(path.join(opt.out, `${stem}.json`), `${JSON.stringify(out, null, 2)}\n`);
+writeFileAtomic(path.join(opt.out, `${stem}.md`), md);
+writeFileAtomic(path.join(opt.out, `${stem}.svg`), toSvg(out));
+process.stdout.write(`\n${md}\n`);
+log(`wrote ${path.relative(process.cwd(), path.join(opt.out, stem))}.{json,md,svg}`);
+
+/** @param {string} s */
+function log(s) {
+  process.stdout.write(`[bench] ${s}\n`);
+}
+
+/** Installs bench/'s own dependencies (its lockfile) when they are missing. */
+function ensureInstalled() {
+  const pkg = JSON.parse(readFileSync(path.join(BENCH_DIR, 'package.json'), 'utf8'));
+  const missing = Object.keys(pkg.dependencies).filter((d) => !existsSync(path.join(BENCH_DIR, 'node_modules', d, 'package.json')));
+  if (!missing.length) return;
+  log(`installing bench dependencies (missing: ${missing.join(', ')})`);
+  // --ignore-scripts: onnxruntime-node's postinstall fetches GPU providers; its CPU binary ships in the package.
+  const r = spawnSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], {
+    cwd: BENCH_DIR,
+    stdio: 'inherit',
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+  });
+  if (r.status !== 0) throw new Error('npm ci in bench/ failed');
+}
+
+/**
+ * Builds the workspace so Tessera's dist is current, and the wasm kernels when the root build
+ * does not (the backend's own `build:wasm`). A failed build leaves the old dist in use.
+ */
+function buildTessera() {
+  const root = JSON.parse(readFileSync(path.join(ROOT_DIR, 'package.json'), 'utf8'));
+  const wasmPkg = JSON.parse(readFileSync(path.join(ROOT_DIR, 'packages', 'backend-wasm', 'package.json'), 'utf8'));
+  /** @type {string[][]} */
+  const steps = [['run', 'build']];
+  if (wasmPkg.scripts?.['build:wasm'] && !/build:wasm|asc /.test(root.scripts?.build ?? '')) {
+    steps.push(['run', 'build:wasm', '-w', '@tessera/backend-wasm']);
+  }
+  for (const args of steps) {
+    log(`npm ${args.join(' ')}`);
+    const r = spawnSync('npm', args, { cwd: ROOT_DIR, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) log(`WARNING: npm ${args.join(' ')} failed; Tessera runs from what dist/ already holds`);
+  }
+}
+
+/**
+ * Runs a configuration over the selected cases in child processes. A case that hangs (no
+ * progress for `timeoutS`) or crashes its process is recorded as an error, and a fresh process
+ * goes on with the cases after it.
+ * @param {import('./configs.mjs').Config} config
+ * @returns {Promise<import('./child.mjs').ConfigResult>}
+ */
+async function runConfig(config) {
+  /** @type {import('./child.mjs').ConfigResult} */
+  const merged = { id: config.id, status: 'ok', cases: {} };
+  let remaining = cases.map((c) => c.id);
+  while (remaining.length) {
+    const r = await runChild(config, remaining);
+    Object.assign(merged.cases, r.cases);
+    merged.version ??= r.version;
+    merged.detail ??= r.detail;
+    if (r.status !== 'ok') {
+      merged.status = r.status;
+      merged.reason = r.reason;
+    }
+    const next = remaining.filter((id) => !(id in merged.cases));
+    if (r.status === 'unavailable' || next.length === remaining.length) break; // no progress
+    if (next.length && r.status === 'error') log(`${config.label}: going on in a new process with ${next.join(', ')}`);
+    remaining = next;
+  }
+  if (merged.status === 'error' && Object.values(merged.cases).some((x) => x.status === 'ok')) {
+    // Some cases ran: keep the configuration in the tables; the failures are listed per case.
+    merged.status = 'ok';
+    merged.reason = undefined;
+  }
+  return merged;
+}
+
+/**
+ * One child process; it reports each case it starts over IPC, and is killed after `timeoutS`
+ * without a new one.
+ * @param {import('./configs.mjs').Config} config
+ * @param {string[]} caseIds
+ * @returns {Promise<import('./child.mjs').ConfigResult>}
+ */
+function runChild(config, caseIds) {
+  const outFile = path.join(refDir, `${config.id}.result.json`);
+  rmSync(outFile, { force: true });
+  const args = { config, caseIds, refDir, quick: opt.quick, out: outFile };
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(BENCH_DIR, 'src', 'child.mjs'), JSON.stringify(args)], {
+      cwd: BENCH_DIR,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let timedOut = false;
+    /** @type {NodeJS.Timeout | undefined} */
+    let timer;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, timeoutS * 1e3);
+    };
+    arm();
+    child.on('message', arm); // a case started
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      /** @type {import('./child.mjs').ConfigResult} */
+      let r = { id: config.id, status: 'error', cases: {} };
+      try {
+        r = JSON.parse(readFileSync(outFile, 'utf8'));
+      } catch {
+        // no results written: the child died before its first case
+      }
+      if (timedOut || code !== 0) {
+        const why = timedOut ? `no progress for ${timeoutS} s, killed` : `the process exited with ${signal ?? `code ${code}`}`;
+        r.status = 'error';
+        r.reason = r.reason ? `${r.reason}; ${why}` : why;
+        for (const x of Object.values(r.cases)) if (x.reason === DIED) x.reason = `${DIED}: ${why}`;
+        log(`${config.label}: ${why}`);
+      }
+      resolve(r);
+    });
+  });
+}
+
+/** @param {number} loadavgStart */
+function machine(loadavgStart) {
+  const cpus = os.cpus();
+  /** @type {Record<string, string>} */
+  const env = {};
+  for (const k of ['LP_NUM_THREADS', 'EGL_PLATFORM', 'VK_ICD_FILENAMES', 'NODE_OPTIONS']) if (process.env[k]) env[k] = /** @type {string} */ (process.env[k]);
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    logicalCores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    platform: process.platform,
+    arch: process.arch,
+    node: process.version,
+    v8: process.versions.v8,
+    loadavgStart,
+    loadavgEnd: os.loadavg()[0] ?? 0,
+    env,
+  };
+}
+
+function versions() {
+  /** @type {Record<string, string>} */
+  const v = {};
+  const names = [
+    '@tessera/tensor',
+    '@tessera/backend-wasm',
+    '@tessera/backend-webgpu',
+    '@tensorflow/tfjs-core',
+    '@tensorflow/tfjs-backend-wasm',
+    '@tensorflow/tfjs-backend-webgpu',
+    'onnxruntime-web',
+    'onnxruntime-node',
+    '@jax-js/jax',
+    'webgpu',
+    'benchmark',
+  ];
+  for (const n of names) v[n] = packageVersion(n);
+  return v;
+}
+
+/** YYYY-MM-DD in local time. @param {Date} d */
+function localDate(d) {
+  const p = (/** @type {number} */ n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}

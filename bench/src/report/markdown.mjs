@@ -1,0 +1,99 @@
+// @ts-check
+/**
+ * The results as markdown: medians per case and configuration, then each Tessera
+ * configuration's ratio to each peer (peer median ÷ Tessera median).
+ * @module
+ */
+import { fmtMs, fmtRatio, fmtGflops } from './format.mjs';
+
+/** @typedef {import('../main.mjs').Results} Results */
+
+/** @param {Results} r @returns {string} */
+export function toMarkdown(r) {
+  const L = [];
+  const m = r.machine;
+  L.push(`# Tessera benchmarks, ${r.date}${r.mode === 'quick' ? ' (quick mode)' : ''}`, '');
+  L.push(
+    `Machine: ${m.cpu}, ${m.logicalCores} logical cores, ${m.memoryGiB} GiB; ${m.platform}-${m.arch}; Node ${m.node} (V8 ${m.v8}). ` +
+      `Load average (1 min) ${m.loadavgStart.toFixed(2)} at start, ${m.loadavgEnd.toFixed(2)} at end` +
+      `${m.loadavgStart > 0.5 || m.loadavgEnd > 0.5 ? ': the machine was not idle; read small differences as noise' : ''}.`,
+    '',
+  );
+  L.push(
+    `Float32; every call computes the op and reads the result back to the host. Each cell is the median of ` +
+      `benchmark.js samples (each sample the mean time of one timed cycle; minSamples ${r.timing.minSamples}, ` +
+      `maxTime ${r.timing.maxTime} s per benchmark), after a warm-up and a correctness check against a float64 ` +
+      `reference (max error ≤ ${r.tolerance} of the largest reference magnitude). One process per configuration.` +
+      (r.webgpu ? ` WebGPU: ${r.webgpu}.` : ' WebGPU configurations not run (use --webgpu).'),
+    '',
+  );
+  if (r.filter || r.configsFilter) L.push(`Partial run: cases \`${r.filter ?? 'all'}\`, configurations \`${r.configsFilter ?? 'all'}\`.`, '');
+
+  L.push('## Versions', '', '| configuration | library | version | detail |', '|---|---|---|---|');
+  for (const c of r.configs) L.push(`| ${c.label} | ${c.library} | ${c.version ?? '—'} | ${c.status === 'ok' ? c.detail ?? '' : `**${c.status}**: ${oneLine(c.reason)}`} |`);
+  L.push('', `Also: ${['@tensorflow/tfjs-core', 'webgpu', 'benchmark'].map((n) => `${n} ${r.versions[n] ?? '?'}`).join(', ')}.`, '');
+
+  const ran = r.configs.filter((c) => c.status === 'ok');
+  L.push('## Medians', '');
+  if (!ran.length) L.push('No configuration ran.', '');
+  else L.push('Milliseconds; GFLOP/s in parentheses where the case counts its flops. — not run, ✗ wrong result, ! error.', '');
+  const counts = r.cases.flatMap((k) => ran.map((c) => r.results[k.id]?.[c.id]?.samples ?? 0)).filter((n) => n > 0);
+  if (counts.length) L.push(`Samples per cell: ${Math.min(...counts)} to ${Math.max(...counts)} (each in the JSON).`, '');
+  if (ran.length) L.push(`| case | ${ran.map((c) => c.label).join(' | ')} |`, `|---|${ran.map(() => '---:').join('|')}|`);
+  for (const k of ran.length ? r.cases : []) {
+    const cells = ran.map((c) => {
+      const x = r.results[k.id]?.[c.id];
+      if (!x || x.status === 'skipped') return '—';
+      if (x.status === 'mismatch') return '✗';
+      if (x.status === 'error' || x.medianMs === undefined) return '!';
+      return `${fmtMs(x.medianMs)}${x.gflops ? ` (${fmtGflops(x.gflops)})` : ''}`;
+    });
+    L.push(`| ${k.label} | ${cells.join(' | ')} |`);
+  }
+  L.push('');
+
+  const ours = ran.filter((c) => c.tessera);
+  const peers = ran.filter((c) => !c.tessera);
+  L.push('## Tessera vs peers', '', 'Peer median ÷ Tessera median: above 1, Tessera is that many times faster; below 1, slower.', '');
+  if (!ours.length) L.push('No Tessera configuration ran.', '');
+  for (const t of ours) {
+    const rows = r.cases.filter((k) => r.results[k.id]?.[t.id]?.status === 'ok');
+    L.push(`### ${t.label}`, '');
+    if (!rows.length) {
+      L.push('No case ran.', '');
+      continue;
+    }
+    L.push(`| case | ${t.label} ms | ${peers.map((c) => `vs ${c.label}`).join(' | ')} |`, `|---|---:|${peers.map(() => '---:').join('|')}|`);
+    for (const k of rows) {
+      const ms = /** @type {number} */ (r.results[k.id]?.[t.id]?.medianMs);
+      const cells = peers.map((c) => {
+        const x = r.results[k.id]?.[c.id];
+        return x?.status === 'ok' && x.medianMs !== undefined ? `${fmtRatio(x.medianMs / ms)}×` : '—';
+      });
+      L.push(`| ${k.label} | ${fmtMs(ms)} | ${cells.join(' | ')} |`);
+    }
+    L.push('');
+  }
+
+  const problems = [];
+  for (const c of r.configs) if (c.status !== 'ok') problems.push(`- ${c.label}: ${c.status}: ${oneLine(c.reason)}`);
+  for (const k of r.cases) {
+    for (const c of r.configs) {
+      const x = r.results[k.id]?.[c.id];
+      if (x && (x.status === 'mismatch' || x.status === 'error')) problems.push(`- ${c.label}, ${k.label}: ${x.status}: ${oneLine(x.reason)}`);
+    }
+  }
+  const skipped = new Map();
+  for (const k of r.cases) {
+    for (const c of ran) {
+      const x = r.results[k.id]?.[c.id];
+      if (x?.status === 'skipped') skipped.set(`${c.label}: ${x.reason}`, [...(skipped.get(`${c.label}: ${x.reason}`) ?? []), k.label]);
+    }
+  }
+  for (const [why, cases] of skipped) problems.push(`- skipped, ${why} (${cases.join(', ')})`);
+  if (problems.length) L.push('## Not run, failed or skipped', '', ...problems, '');
+  return L.join('\n');
+}
+
+/** @param {string | undefined} s */
+const oneLine = (s) => (s ?? '').split('\n')[0].replace(/\|/g, '\\|');
