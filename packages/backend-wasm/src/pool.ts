@@ -266,6 +266,12 @@ export class ThreadPool {
     for (const t of [...this.active]) this.retire(t);
   }
 
+  /**
+   * @internal Test hook: before claiming chunks itself, the caller waits up to this many ms for a
+   * worker to claim one, so fault-injection tests do not depend on scheduling (0: off).
+   */
+  waitForWorkerClaimMs = 0;
+
   /** Runs chunks 0..n-1 of task `task` (args already written) and returns when all are done. */
   run(task: number, n: number, parallel: boolean): void {
     const fn = this.fns[task]!;
@@ -285,6 +291,12 @@ export class ThreadPool {
     Atomics.store(ctrl, CLAIM, tag);
     Atomics.store(ctrl, GEN, this.gen);
     Atomics.notify(ctrl, GEN);
+    if (this.waitForWorkerClaimMs > 0) {
+      const t0 = Date.now();
+      while ((Atomics.load(ctrl, CLAIM) & 0xffff) === 0 && Date.now() - t0 < this.waitForWorkerClaimMs) {
+        if (this.canWait) Atomics.wait(ctrl, CLAIM, tag, 1);
+      }
+    }
     let failure: unknown;
     for (;;) {
       const c = Atomics.load(ctrl, CLAIM);

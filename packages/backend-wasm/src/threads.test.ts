@@ -96,7 +96,13 @@ describe('threads', () => {
     const ref = run({ matmul: ops.matmul! }).matmul!;
     await withThreads(2);
     runtime.pool.injectFault(runtime.pool.tids[1]!, 'exit');
-    const got = run({ matmul: ops.matmul! }).matmul!;
+    runtime.pool.waitForWorkerClaimMs = 10_000; // the worker must take a chunk, however loaded the machine
+    let got: Uint8Array;
+    try {
+      got = run({ matmul: ops.matmul! }).matmul!;
+    } finally {
+      runtime.pool.waitForWorkerClaimMs = 0;
+    }
     expect(Buffer.compare(Buffer.from(got), Buffer.from(ref))).toBe(0);
     expect(wasmInfo().readyWorkers).toBe(0);
     // and setThreads brings a new worker up
@@ -113,12 +119,15 @@ describe('threads', () => {
     runtime.pool.stallTimeoutMs = 300;
     try {
       runtime.pool.injectFault(runtime.pool.tids[1]!, 'hang');
+      runtime.pool.waitForWorkerClaimMs = 10_000; // the worker must take a chunk, however loaded the machine
       expect(() => run({ matmul: ops.matmul! })).toThrow(/no progress for 300 ms/);
+      runtime.pool.waitForWorkerClaimMs = 0;
       expect(wasmInfo().allocator.liveBytes).toBe(live); // the output was freed
       // the pool falls back to one thread until setThreads
       expect(run({ softmax: ops.softmax! }).softmax!.length).toBe(600 * 700 * 4);
     } finally {
       runtime.pool.stallTimeoutMs = saved;
+      runtime.pool.waitForWorkerClaimMs = 0;
     }
     await withThreads(2);
     expect(run({ matmul: ops.matmul! }).matmul!.length).toBe(300 * 410 * 4);
