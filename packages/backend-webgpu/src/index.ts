@@ -116,8 +116,16 @@ export function webgpuInfo(): WebGPUInfo | null {
   return { adapter: i.adapter, cpu: i.cpu, featureLevel: i.featureLevel, source: i.source, matmul: i.matmul, features: [...i.features] };
 }
 
+/** Buffer-pool statistics plus pipeline and submit counts. */
+export interface WebGPUMemory extends PoolStats {
+  /** Compiled pipelines in the cache. */
+  pipelines: number;
+  /** Queue submits since initialisation. */
+  submits: number;
+}
+
 /** Buffer pool counters of the live device: bytes handed out, pooled, buffers created and reused. */
-export function webgpuMemory(): PoolStats & { pipelines: number; submits: number } {
+export function webgpuMemory(): WebGPUMemory {
   const ctx = current();
   return { ...ctx.pool.stats(), pipelines: ctx.pipelineCount, submits: ctx.submits };
 }
@@ -127,5 +135,5 @@ export async function syncWebGPU(): Promise<void> {
   await current().sync();
 }
 
-export { probeWebGPU, type ProbeResult } from './probe.js';
+export { probeWebGPU, type ProbeFound, type ProbeMissing, type ProbeResult } from './probe.js';
 export { SETUP_HINT } from './device.js';

@@ -6,7 +6,23 @@
 import { type WebGPUOptions, acquireGPU, describeAdapter, resolveSetup } from './device.js';
 
 /** The answer of {@link probeWebGPU}. */
-export type ProbeResult = { ok: true; adapter: string } | { ok: false; reason: string };
+export type ProbeResult = ProbeFound | ProbeMissing;
+
+/** An adapter was found. */
+export interface ProbeFound {
+  /** Always true. */
+  ok: true;
+  /** The adapter, described (vendor, architecture, backend). */
+  adapter: string;
+}
+
+/** No adapter was found. */
+export interface ProbeMissing {
+  /** Always false. */
+  ok: false;
+  /** Why, and with which Dawn flags. */
+  reason: string;
+}
 
 /**
  * Whether `initWebGPU(options)` would find an adapter: requests one (no device) and describes it,

@@ -6,7 +6,9 @@ import { TesseraError } from './errors.js';
 
 /** What a scope needs of a tensor (kept structural to avoid an import cycle with tensor.ts). */
 export interface Disposable {
+  /** Releases the resource. */
   dispose(): void;
+  /** Whether `dispose()` has been called. */
   readonly isDisposed: boolean;
 }
 

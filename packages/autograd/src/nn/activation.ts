@@ -68,7 +68,11 @@ export class Tanh extends Module {
 
 /** Softmax along `dim`. */
 export class Softmax extends Module {
-  constructor(readonly dim: number) {
+  /** @param dim the dim normalised over */
+  constructor(
+    /** The dim normalised over. */
+    readonly dim: number,
+  ) {
     super();
   }
 

@@ -8,7 +8,13 @@ import { ArgumentError, type Tensor } from '@tessera/tensor';
 import { Module } from './module.js';
 
 /** A module whose forward maps one tensor to one tensor. */
-export type Layer = Module & { forward(x: Tensor): Tensor };
+export type Layer = Module & LayerForward;
+
+/** The forward of a one-tensor layer. */
+export interface LayerForward {
+  /** Maps one tensor to one tensor. */
+  forward(x: Tensor): Tensor;
+}
 
 function isModule(v: unknown): v is Module {
   return v instanceof Module;

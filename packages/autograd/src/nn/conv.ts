@@ -89,7 +89,9 @@ abstract class ConvBase extends Module {
   readonly groups: number;
 
   protected constructor(
+    /** The layer's name in messages (`Conv2d`, …). */
     protected readonly layer: string,
+    /** Number of spatial dims. */
     protected readonly n: number,
     transposed: boolean,
     inChannels: number,

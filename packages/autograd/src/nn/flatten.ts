@@ -8,7 +8,9 @@ import { Module } from './module.js';
 /** Flattens a contiguous range of dims into one. No parameters. */
 export class Flatten extends Module {
   constructor(
+    /** First dim flattened. */
     readonly startDim = 1,
+    /** Last dim flattened (inclusive). */
     readonly endDim = -1,
   ) {
     super();

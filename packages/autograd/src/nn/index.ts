@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-export { Module, StateDictError, type LoadResult, type StateDict } from './module.js';
+export { Module, StateDictError, type LoadResult, type ShapeMismatch, type StateDict } from './module.js';
 export { type FactoryOptions } from './param.js';
 export { Identity, Linear, type LinearOptions } from './linear.js';
 export {
@@ -28,7 +28,7 @@ export { GELU, ReLU, SiLU, Sigmoid, Softmax, Tanh, type GELUOptions } from './ac
 export { Flatten } from './flatten.js';
 export { Dropout, dropout, type DropoutOptions } from './dropout.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
-export { ModuleList, Sequential, type Layer } from './container.js';
+export { ModuleList, Sequential, type Layer, type LayerForward } from './container.js';
 export {
   Attention,
   MultiheadAttention,

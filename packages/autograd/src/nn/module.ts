@@ -19,6 +19,16 @@ export interface LoadResult {
   unexpectedKeys: string[];
 }
 
+/** A state-dict key whose shape differs between the module and the dict. */
+export interface ShapeMismatch {
+  /** The dotted key. */
+  key: string;
+  /** The module's shape. */
+  expected: number[];
+  /** The dict's shape. */
+  got: number[];
+}
+
 /** The error of a strict `loadStateDict`: every problem at once. */
 export class StateDictError extends TesseraError {
   /**
@@ -29,7 +39,7 @@ export class StateDictError extends TesseraError {
   constructor(
     readonly missingKeys: string[],
     readonly unexpectedKeys: string[],
-    readonly mismatched: { key: string; expected: number[]; got: number[] }[],
+    readonly mismatched: ShapeMismatch[],
   ) {
     const parts: string[] = [];
     if (missingKeys.length) parts.push(`missing keys: ${missingKeys.join(', ')}`);
@@ -165,7 +175,7 @@ export class Module {
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !entries.has(k));
     const unexpectedKeys = [...entries.keys()].filter((k) => !(k in own));
-    const mismatched: { key: string; expected: number[]; got: number[] }[] = [];
+    const mismatched: ShapeMismatch[] = [];
     for (const [k, target] of Object.entries(own)) {
       const v = entries.get(k);
       if (v && (v.shape.length !== target.shape.length || v.shape.some((d, i) => d !== target.shape[i]))) {
