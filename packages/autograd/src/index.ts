@@ -2,6 +2,9 @@
  * `@tessera/autograd`: reverse-mode automatic differentiation over the `@tessera/tensor` op catalogue.
  * Importing it installs the tape (a dispatch hook) and the PyTorch-style Tensor members
  * (`requiresGrad`, `grad`, `backward()`, `detach()`).
+ *
+ * Limits: first-order gradients only — backward runs with recording off, so a gradient cannot be
+ * differentiated again (no Hessian-vector products). Gradients flow to float32 tensors only.
  * @packageDocumentation
  */
 import './tensor-ext.js';
