@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^@tessera\/autograd$/, replacement: src('autograd/src/index.ts') },
       { find: /^@tessera\/backend-wasm$/, replacement: src('backend-wasm/src/index.ts') },
       { find: /^@tessera\/backend-webgpu$/, replacement: src('backend-webgpu/src/index.ts') },
+      { find: /^@tessera\/models\/cli$/, replacement: src('models/src/cli/index.ts') },
       { find: /^@tessera\/models$/, replacement: src('models/src/index.ts') },
     ],
   },
