@@ -72,6 +72,21 @@ describe('autograd engine', () => {
     expect(arr(g0 as T.Tensor)).toEqual([0, 0]);
   });
 
+  it('differentiates linear with a fused activation through its decomposition (it has no rule of its own)', () => {
+    T.manualSeed(3);
+    const [x, w, b] = [T.randn([2, 3, 4]), T.randn([5, 4]), T.randn([5])];
+    const acts = { none: (y: T.Tensor) => y, relu: T.relu, silu: T.silu, gelu: (y: T.Tensor) => T.gelu(y), geluTanh: (y: T.Tensor) => T.gelu(y, 'tanh') };
+    for (const activation of T.LINEAR_ACTIVATIONS) {
+      const fused = grad((x: T.Tensor, w: T.Tensor, b: T.Tensor) => T.linear(x, w, b, { activation }).square().sum(), { argnums: [0, 1, 2] })(x, w, b) as T.Tensor[];
+      const plain = grad((x: T.Tensor, w: T.Tensor, b: T.Tensor) => acts[activation](T.add(T.matmul(x, T.transpose(w, 0, 1)), b)).square().sum(), { argnums: [0, 1, 2] })(x, w, b) as T.Tensor[];
+      // (The reference's batched matmul sums in another order than linear's flattened one.)
+      fused.forEach((g, i) => {
+        const [a, b] = [g.dataSync(), plain[i]!.dataSync()];
+        a.forEach((v, j) => expect(Math.abs(v - b[j]!), `${activation} gradient ${i}[${j}]`).toBeLessThan(1e-5 + 1e-5 * Math.abs(b[j]!)));
+      });
+    }
+  });
+
   it('customVjp uses the given rule', () => {
     // A straight-through floor: forward floors, backward passes the gradient unchanged.
     const ste = customVjp((x: T.Tensor) => x.floor(), (_inputs, _out, g) => [g]);

@@ -12,10 +12,11 @@ import { vexp, vlog, vtanh, vsigmoid, verf, vgelu, vgeluTanh } from './vmath';
 
 // ---- unary ----------------------------------------------------------------------------------------
 // Codes as in src/kernels/elementwise.ts.
-const NEG = 0, ABS = 1, EXP = 2, LOG = 3, SQRT = 4, RSQRT = 5, SIN = 6, COS = 7, TANH = 8, SIGMOID = 9,
+export const NEG = 0, ABS = 1, EXP = 2, LOG = 3, SQRT = 4, RSQRT = 5, SIN = 6, COS = 7, TANH = 8, SIGMOID = 9,
   RELU = 10, SILU = 11, ERF = 12, SQUARE = 13, RECIP = 14, FLOOR = 15, GELU = 16, GELU_TANH = 17;
 
-@inline function unaryV(op: i32, x: v128): v128 {
+/** One float32 unary op on four lanes (every op but sin and cos); gemm.ts's linear epilogue uses it too. */
+@inline export function unaryV(op: i32, x: v128): v128 {
   switch (op) {
     case NEG: return f32x4.neg(x);
     case ABS: return f32x4.abs(x);

@@ -20,6 +20,7 @@
 // Operands are read through (row stride, column stride) pairs, so transposed views are packed
 // straight from their storage with no copy. Packing is the only place that sees strides.
 import { ai, ap, scratch, workspace, imin } from './util';
+import { unaryV, RELU, SILU, GELU, GELU_TANH } from './elementwise';
 
 export const MR: i32 = 4;
 export const NR: i32 = 8;
@@ -236,6 +237,21 @@ export function sgemm(
  * 15 MCH, 16 NCH.
  */
 export function task_matmul(args: usize, chunk: i32, tid: i32): void {
+  matmulChunk(args, chunk, tid, false);
+}
+
+/**
+ * `linear`: task_matmul's chunk, then its epilogue on that chunk's tile of C while the tile is
+ * still in cache: + bias[j], then the activation, four columns at a time (the same vector code
+ * as the standalone add and unary ops, so the results are bit-identical to the unfused ops).
+ * Slots as task_matmul, plus 17 bias* (dense float32 [N]; 0 for none), 18 activation (a unary op
+ * code of elementwise.ts: RELU, SILU, GELU, GELU_TANH; -1 for none).
+ */
+export function task_linear(args: usize, chunk: i32, tid: i32): void {
+  matmulChunk(args, chunk, tid, true);
+}
+
+@inline function matmulChunk(args: usize, chunk: i32, tid: i32, epilogue: bool): void {
   const M = ai(args, 0);
   const N = ai(args, 1);
   const K = ai(args, 2);
@@ -254,7 +270,51 @@ export function task_matmul(args: usize, chunk: i32, tid: i32): void {
   const a = ap(args, 3) + (<usize>load<i32>(ap(args, 11) + (<usize>bi << 2)) << 2) + (<usize>i0 * <usize>rsA << 2);
   const b = ap(args, 6) + (<usize>load<i32>(ap(args, 12) + (<usize>bi << 2)) << 2) + (<usize>j0 * <usize>csB << 2);
   const c = ap(args, 9) + ((<usize>bi * <usize>M * <usize>N + <usize>i0 * <usize>N + <usize>j0) << 2);
-  sgemm(imin(mch, M - i0), imin(nch, N - j0), K, a, rsA, csA, b, rsB, csB, c, N, false, workspace(tid), scratch(tid));
+  const mc = imin(mch, M - i0);
+  const nc = imin(nch, N - j0);
+  sgemm(mc, nc, K, a, rsA, csA, b, rsB, csB, c, N, false, workspace(tid), scratch(tid));
+  if (!epilogue) return;
+  const bias = ap(args, 17);
+  const bj = bias == 0 ? <usize>0 : bias + (<usize>j0 << 2);
+  // The activation is dispatched once per tile, so each loop is specialised for its op.
+  switch (ai(args, 18)) {
+    case RELU: epilogueTile(RELU, c, mc, nc, N, bj, scratch(tid)); break;
+    case SILU: epilogueTile(SILU, c, mc, nc, N, bj, scratch(tid)); break;
+    case GELU: epilogueTile(GELU, c, mc, nc, N, bj, scratch(tid)); break;
+    case GELU_TANH: epilogueTile(GELU_TANH, c, mc, nc, N, bj, scratch(tid)); break;
+    default: epilogueTile(-1, c, mc, nc, N, bj, scratch(tid));
+  }
+}
+
+/** c[i][j] = act(c[i][j] + bias[j]) over an m×n tile (row stride ldc elements); the last 1-3 columns bounce through `bounce`. */
+@inline function epilogueTile(act: i32, c: usize, m: i32, n: i32, ldc: i32, bias: usize, bounce: usize): void {
+  const ldcb = <usize>ldc << 2;
+  const tail = <usize>(n & 3) << 2;
+  const n4 = n & ~3;
+  for (let i = 0; i < m; i++) {
+    const row = c + <usize>i * ldcb;
+    for (let j = 0; j < n4; j += 4) {
+      const q = row + (<usize>j << 2);
+      let v = v128.load(q);
+      if (bias != 0) v = f32x4.add(v, v128.load(bias + (<usize>j << 2)));
+      if (act >= 0) v = unaryV(act, v);
+      v128.store(q, v);
+    }
+    if (tail != 0) {
+      const q = row + (<usize>n4 << 2);
+      v128.store(bounce, v128.splat<i32>(0));
+      memory.copy(bounce, q, tail);
+      let v = v128.load(bounce);
+      if (bias != 0) {
+        v128.store(bounce, v128.splat<i32>(0));
+        memory.copy(bounce, bias + (<usize>n4 << 2), tail);
+        v = f32x4.add(v, v128.load(bounce));
+      }
+      if (act >= 0) v = unaryV(act, v);
+      v128.store(bounce, v);
+      memory.copy(q, bounce, tail);
+    }
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
 export { task_copy, task_fill, task_transpose } from './copy';
 export { task_unary_f32, task_unary_i32, task_clamp_f32, task_clamp_i32, task_binary, task_where } from './elementwise';
 export { task_reduce, task_reduce_partial, task_argreduce, task_cumsum } from './reduce';
-export { task_matmul, task_matmul_i32 } from './gemm';
+export { task_matmul, task_matmul_i32, task_linear } from './gemm';
 export { task_conv, task_conv_transpose } from './conv';
 export { task_maxpool, task_avgpool, task_interpolate } from './pool';
 export { task_gather, task_index_select, task_scatter_add } from './indexing';

@@ -4,13 +4,13 @@
  * tests make others (an unshared, single-threaded one, say) under other names.
  * @module
  */
-import { type Backend, type DType, type TypedArray, BackendError } from '@tessera/tensor';
+import { type Backend, type DType, type Kernel, type TypedArray, BackendError } from '@tessera/tensor';
 import { type WasmFlavor, isNode, loadModule } from './loader.js';
 import { WasmRuntime } from './runtime.js';
 import { type WasmBuffer } from './kernels/common.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { reduceKernels } from './kernels/reduce.js';
-import { matmulKernels } from './kernels/matmul.js';
+import { linearKernel, matmulKernels } from './kernels/matmul.js';
 import { convKernels } from './kernels/conv.js';
 import { indexingKernels } from './kernels/indexing.js';
 import { nnKernels } from './kernels/nn.js';
@@ -91,6 +91,17 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     return out;
   };
 
+  const kernels: Record<string, Kernel> = {
+    ...elementwiseKernels(rt),
+    ...reduceKernels(rt),
+    ...matmulKernels(rt),
+    ...convKernels(rt),
+    ...indexingKernels(rt),
+    ...nnKernels(rt),
+  };
+  // The fused linear falls back on the other kernels for dtypes its GEMM epilogue does not take.
+  kernels.linear = linearKernel(rt, kernels);
+
   const backend: Backend = {
     name: opts.name ?? 'wasm',
     upload(data: TypedArray, dtype: DType): WasmBuffer {
@@ -108,14 +119,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       b.freed = true;
       if (b.ptr) rt.free(b.ptr);
     },
-    kernels: {
-      ...elementwiseKernels(rt),
-      ...reduceKernels(rt),
-      ...matmulKernels(rt),
-      ...convKernels(rt),
-      ...indexingKernels(rt),
-      ...nnKernels(rt),
-    },
+    kernels,
   };
   if (!loaded.shared) setThreads(2); // prints the one console line
   else setThreads(opts.threads ?? (await defaultThreads()));

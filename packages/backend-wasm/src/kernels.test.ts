@@ -36,6 +36,17 @@ describe('GEMM blocking', () => {
   check('int32 matmul wraps like int32', () => [T.randint(-50000, 50000, [20, 30]), T.randint(-50000, 50000, [30, 10])], ([a, b]) => T.matmul(a!, b!), 0, 0);
 });
 
+describe('linear with the bias and activation in the GEMM epilogue', () => {
+  // Tiles past MC and NC with ragged edges (N % 4 != 0 takes the epilogue's bounce path).
+  for (const activation of T.LINEAR_ACTIVATIONS) {
+    check(`linear ${activation} 3x150x70 -> 301, bias`, () => [randn([3, 150, 70]), randn([301, 70]), randn([301])], ([x, w, b]) => T.linear(x!, w!, b!, { activation }), 1e-4, 1e-4);
+  }
+  check('linear gelu no bias, transposed x (batch entries), strided bias-less weight', () => [randn([40, 5, 64]), randn([90, 128])], ([x, w]) =>
+    T.linear(T.transpose(x!, 0, 1), T.slice(w!, 1, 0, 128, 2), null, { activation: 'gelu' }), 1e-4, 1e-4);
+  check('linear silu strided bias, K = 0', () => [randn([7, 0]), randn([9, 0]), randn([18])], ([x, w, b]) => T.linear(x!, w!, T.slice(b!, 0, 0, 18, 2), { activation: 'silu' }), 1e-6, 1e-6);
+  check('linear int32 with a float bias (unfused)', () => [T.randint(-5, 5, [20, 30]), T.randint(-5, 5, [10, 30]), randn([10])], ([x, w, b]) => T.linear(x!, w!, b!, { activation: 'geluTanh' }), 1e-4, 1e-4);
+});
+
 describe('convolutions', () => {
   check('conv2d 3x3 pad 1, many column blocks', () => [randn([2, 20, 30, 35]), randn([24, 20, 3, 3]), randn([24])], ([x, w, b]) => T.conv2d(x!, w!, b!, { padding: 1 }), 1e-3);
   check('conv2d 1x1 direct, groups', () => [randn([2, 16, 17, 19]), randn([12, 8, 1, 1])], ([x, w]) => T.conv2d(x!, w!, null, { groups: 2 }));

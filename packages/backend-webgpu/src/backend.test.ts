@@ -89,8 +89,10 @@ for (const a of adapters) {
       expect(end.liveBytes).toBe(start.liveBytes);
       expect(end.liveBuffers).toBe(start.liveBuffers);
       expect(T.memory().backends.webgpu).toEqual(startTensors);
-      // Buffers are recycled by size class, not created per op.
-      expect(end.created - start.created).toBeLessThan(64);
+      // Buffers are recycled by size class, not created per op: the loop runs ~10,000 kernels.
+      // (How many are created depends on how many batches are still in flight when a buffer is
+      // wanted, which varies with machine load, so the bound is generous.)
+      expect(end.created - start.created).toBeLessThan(1000);
       x.dispose();
       w.dispose();
     });

@@ -24,6 +24,16 @@ const matmulCases: Case[] = [
   ['matmul vector·matrix', [f(1, 256), f(256, 128)], ([a, b]) => T.matmul(a!, b!), 1e-4, 1e-4],
   ['matmul int32', [{ shape: [9, 7], dtype: 'int32' }, { shape: [7, 5], dtype: 'int32' }], ([a, b]) => T.matmul(a!, b!), 0, 0],
   ['matmul offset view', [f(130, 64), f(64, 64)], ([a, b]) => T.matmul(T.slice(a!, 0, 1, 129), b!), 1e-4, 1e-4],
+  // linear with the bias and activation fused into the epilogue: W in its own [out, in] layout
+  // (registersT / tiled loading B along K), a transposed view whose Wᵀ is row-major (registers),
+  // a strided W (copied), odd shapes (generic), and leading dims of x that cannot be merged.
+  ['linear gelu 128x96 -> 72, bias', [f(128, 96), f(72, 96), f(72)], ([x, w, b]) => T.linear(x!, w!, b, { activation: 'gelu' }), 1e-4, 1e-4],
+  ['linear silu, weight a transposed view, 3-D x', [f(2, 50, 64), f(64, 80), f(80)], ([x, wt, b]) => T.linear(x!, T.transpose(wt!, 0, 1), b, { activation: 'silu' }), 1e-4, 1e-4],
+  ['linear geluTanh odd 67x33 -> 45', [f(67, 33), f(45, 33), f(45)], ([x, w, b]) => T.linear(x!, w!, b, { activation: 'geluTanh' }), 1e-4, 1e-4],
+  ['linear relu, unmergeable leading dims, N = 42', [f(40, 3, 64), f(42, 64)], ([x, w]) => T.linear(T.transpose(x!, 0, 1), w!, null, { activation: 'relu' }), 1e-4, 1e-4],
+  ['linear gelu strided weight, offset bias', [f(90, 64), f(72, 128), f(73)], ([x, w, b]) => T.linear(x!, T.slice(w!, 1, 0, 128, 2), T.slice(b!, 0, 1, 73), { activation: 'gelu' }), 1e-4, 1e-4],
+  ['linear no activation, vector input', [f(256), f(128, 256), f(128)], ([x, w, b]) => T.linear(x!, w!, b), 1e-4, 1e-4],
+  ['linear int32 relu', [{ shape: [9, 8], dtype: 'int32' }, { shape: [6, 8], dtype: 'int32' }, { shape: [6], dtype: 'int32' }], ([x, w, b]) => T.linear(x!, w!, b, { activation: 'relu' }), 0, 0],
 ];
 
 const otherCases: Case[] = [

@@ -3,12 +3,17 @@
  * strides (a transposed view costs nothing) and per-batch element offsets (0 strides for
  * broadcast batch dims). float32 work is split into chunks of MC×NC output tiles per batch entry;
  * int32 (wrapping) into one chunk per output row.
+ *
+ * `linear` (activation(x·Wᵀ + bias), a catalogue composite) runs float32 as the same GEMM task
+ * with an epilogue hook: each chunk adds the bias to its freshly computed tile of C and applies
+ * the activation before the next chunk, while the tile is still in cache, instead of two more
+ * passes over C. W is read transposed through its strides (packB's column-major path).
  * @module
  */
-import { type Kernel, type TensorView } from '@tessera/tensor';
+import { type DType, type Kernel, type LinearAttrs, type OutputSpec, type TensorView, promoteTypes } from '@tessera/tensor';
 import { type WasmRuntime, ElemType } from '../runtime.js';
-import { broadcastStrides, denseStrides, sizeOf } from '../layout.js';
-import { Ctx, type Operand, operand } from './common.js';
+import { broadcastStrides, coalesce, denseStrides, sizeOf } from '../layout.js';
+import { Ctx, type Operand, type WasmBuffer, operand } from './common.js';
 
 /** Element offsets of every batch entry of `x` (batch dims of `x` broadcast to `outBatch`). */
 export function batchOffsets(x: Operand, outBatch: readonly number[], keep: number): number[] {
@@ -34,48 +39,125 @@ function asType(ctx: Ctx, x: Operand, t: number): Operand {
   return { addr: ctx.dense(x, t), type: t, shape: x.shape, strides: denseStrides(x.shape) };
 }
 
+/** Activation codes of task_linear (the unary op codes of assembly/elementwise.ts). */
+const ACTIVATION: Record<LinearAttrs['activation'], number> = { none: -1, relu: 10, silu: 11, gelu: 16, geluTanh: 17 };
+
+/** The build's GEMM blocking: [MC, NC, workspace bytes]. */
+function gemmParams(rt: WasmRuntime): [number, number, number] {
+  return [rt.call('gemm_params', 3), rt.call('gemm_params', 4), rt.call('gemm_params', 5)];
+}
+
+/** Runs a float32 or int32 batched matmul (or, with `epilogue`, task_linear) into `out`. */
+function gemm(rt: WasmRuntime, [MC, NC, GEMM_WS]: [number, number, number], ctx: Ctx, av: Operand, bv: Operand, spec: OutputSpec, out: WasmBuffer, epilogue?: { bias: number; act: number }): void {
+  const t = spec.dtype === 'float32' ? ElemType.F32 : ElemType.I32;
+  const a = asType(ctx, av, t);
+  const b = asType(ctx, bv, t);
+  const r = spec.shape.length;
+  const M = spec.shape[r - 2]!;
+  const N = spec.shape[r - 1]!;
+  const K = a.shape[a.shape.length - 1]!;
+  const outBatch = spec.shape.slice(0, -2);
+  const batch = sizeOf(outBatch);
+  const aOff = batchOffsets(a, outBatch, 2);
+  const bOff = batchOffsets(b, outBatch, 2);
+  const rsA = a.strides[a.shape.length - 2]!;
+  const csA = a.strides[a.shape.length - 1]!;
+  const rsB = b.strides[b.shape.length - 2]!;
+  const csB = b.strides[b.shape.length - 1]!;
+  const isF = t === ElemType.F32;
+  if (isF) rt.ensureWorkspace(GEMM_WS);
+  const mch = Math.min(MC, M);
+  const nch = Math.min(NC, N);
+  const mb = isF ? Math.ceil(M / mch) : M;
+  const nb = isF ? Math.ceil(N / nch) : 1;
+  // At most 65535 chunks per task: run the batch in slices.
+  const perBatch = mb * nb;
+  const slice = Math.max(1, Math.floor(65535 / perBatch));
+  for (let b0 = 0; b0 < batch; b0 += slice) {
+    const nbatch = Math.min(slice, batch - b0);
+    const g = rt.args;
+    g.i(0, M).i(1, N).i(2, K).p(3, a.addr).i(4, rsA).i(5, csA).p(6, b.addr).i(7, rsB).i(8, csB);
+    g.p(9, out.ptr + b0 * M * N * 4).i(10, nbatch).p(11, g.i32(aOff.slice(b0, b0 + nbatch))).p(12, g.i32(bOff.slice(b0, b0 + nbatch)));
+    g.i(13, mb).i(14, nb).i(15, mch).i(16, nch);
+    if (epilogue) g.p(17, epilogue.bias).i(18, epilogue.act);
+    rt.run(epilogue ? 'task_linear' : isF ? 'task_matmul' : 'task_matmul_i32', nbatch * perBatch);
+  }
+}
+
 /** Kernels by op name. */
 export function matmulKernels(rt: WasmRuntime): Record<string, Kernel> {
-  const MC = rt.call('gemm_params', 3);
-  const NC = rt.call('gemm_params', 4);
-  const GEMM_WS = rt.call('gemm_params', 5);
-
+  const gp = gemmParams(rt);
   const matmul: Kernel = ([av, bv], _attrs, [spec]) =>
     Ctx.run(rt, (ctx) => {
-      const t = spec!.dtype === 'float32' ? ElemType.F32 : ElemType.I32;
-      const a = asType(ctx, operand(av as TensorView), t);
-      const b = asType(ctx, operand(bv as TensorView), t);
       const out = ctx.out(spec!);
-      const r = spec!.shape.length;
-      const M = spec!.shape[r - 2]!;
-      const N = spec!.shape[r - 1]!;
-      const K = a.shape[a.shape.length - 1]!;
-      const outBatch = spec!.shape.slice(0, -2);
-      const batch = sizeOf(outBatch);
-      const aOff = batchOffsets(a, outBatch, 2);
-      const bOff = batchOffsets(b, outBatch, 2);
-      const rsA = a.strides[a.shape.length - 2]!;
-      const csA = a.strides[a.shape.length - 1]!;
-      const rsB = b.strides[b.shape.length - 2]!;
-      const csB = b.strides[b.shape.length - 1]!;
-      const isF = t === ElemType.F32;
-      if (isF) rt.ensureWorkspace(GEMM_WS);
-      const mch = Math.min(MC, M);
-      const nch = Math.min(NC, N);
-      const mb = isF ? Math.ceil(M / mch) : M;
-      const nb = isF ? Math.ceil(N / nch) : 1;
-      // At most 65535 chunks per task: run the batch in slices.
-      const perBatch = mb * nb;
-      const slice = Math.max(1, Math.floor(65535 / perBatch));
-      for (let b0 = 0; b0 < batch; b0 += slice) {
-        const nbatch = Math.min(slice, batch - b0);
-        const g = rt.args;
-        g.i(0, M).i(1, N).i(2, K).p(3, a.addr).i(4, rsA).i(5, csA).p(6, b.addr).i(7, rsB).i(8, csB);
-        g.p(9, out.ptr + b0 * M * N * 4).i(10, nbatch).p(11, g.i32(aOff.slice(b0, b0 + nbatch))).p(12, g.i32(bOff.slice(b0, b0 + nbatch)));
-        g.i(13, mb).i(14, nb).i(15, mch).i(16, nch);
-        rt.run(isF ? 'task_matmul' : 'task_matmul_i32', nbatch * perBatch);
-      }
+      gemm(rt, gp, ctx, operand(av as TensorView), operand(bv as TensorView), spec!, out);
       return [out];
     });
   return { matmul };
+}
+
+/**
+ * x `[..., K]` as a matrix (or a batch of them): its leading dims merged into rows where its
+ * strides allow (one product, as the decomposition does), else kept as batch dims against the
+ * broadcast weight; Wᵀ as a `[K, N]` view of the weight; and the shape of the product (contiguous,
+ * so the same memory as the `[..., N]` output).
+ */
+function linearViews(x: TensorView, w: TensorView): { xm: TensorView; wt: TensorView; shape: number[] } {
+  const r = x.shape.length;
+  const K = w.shape[1]!;
+  const N = w.shape[0]!;
+  const lead = coalesce(x.shape.slice(0, -1), [x.strides.slice(0, -1)]);
+  const rows = lead.shape.length ? lead.shape : [1];
+  const rowStrides = lead.shape.length ? lead.strides[0]! : [0];
+  return {
+    xm: { ...x, shape: [...rows, K], strides: [...rowStrides, r > 0 ? x.strides[r - 1]! : 1] },
+    wt: { ...w, shape: [K, N], strides: [w.strides[1]!, w.strides[0]!] },
+    shape: [...rows, N],
+  };
+}
+
+/**
+ * The `linear` kernel. float32 x, weight and bias: task_linear (the bias and activation in the
+ * GEMM's per-tile epilogue). Other dtypes (int32 products, mixed with a float bias): matmul, add
+ * and the activation kernel one after the other, as the decomposition would run them.
+ */
+export function linearKernel(rt: WasmRuntime, kernels: Record<string, Kernel>): Kernel {
+  const gp = gemmParams(rt);
+  return (inputs, attrs: LinearAttrs, [spec]) => {
+    const [x, w, bias] = inputs as TensorView[];
+    const hasBias = attrs.hasBias;
+    const { xm, wt, shape } = linearViews(x!, w!);
+    if (x!.dtype === 'float32' && w!.dtype === 'float32' && (!hasBias || bias!.dtype === 'float32')) {
+      return Ctx.run(rt, (ctx) => {
+        const out = ctx.out(spec!);
+        const biasPtr = hasBias ? ctx.dense(operand(bias!)) : 0;
+        gemm(rt, gp, ctx, operand(xm), operand(wt), { shape, dtype: 'float32' }, out, { bias: biasPtr, act: ACTIVATION[attrs.activation] });
+        return [out];
+      });
+    }
+    // Unfused: the product, then the bias and the activation through their own kernels.
+    const dense = (buffer: WasmBuffer, dtype: DType): TensorView => ({ buffer, dtype, shape, strides: denseStrides(shape), offset: 0 });
+    const temps: WasmBuffer[] = [];
+    try {
+      let dtype: DType = promoteTypes(x!.dtype, w!.dtype);
+      let cur = kernels.matmul!([xm, wt], {}, [{ shape, dtype }])[0] as WasmBuffer;
+      temps.push(cur);
+      if (hasBias) {
+        const sum = promoteTypes(dtype, bias!.dtype);
+        cur = kernels.add!([dense(cur, dtype), bias!], {}, [{ shape, dtype: sum }])[0] as WasmBuffer;
+        temps.push(cur);
+        dtype = sum;
+      }
+      const act = attrs.activation;
+      if (act !== 'none') {
+        const kernel = kernels[act === 'geluTanh' ? 'gelu' : act]!;
+        cur = kernel([dense(cur, dtype)], { approximate: act === 'geluTanh' ? 'tanh' : 'none' }, [{ shape, dtype: spec!.dtype }])[0] as WasmBuffer;
+        temps.push(cur);
+      }
+      temps.pop(); // the result
+      return [cur];
+    } finally {
+      for (const t of temps) if (t.ptr) rt.free(t.ptr);
+    }
+  };
 }

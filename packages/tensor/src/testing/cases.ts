@@ -123,7 +123,27 @@ export function buildCases(seed = 1234): ConformanceCase[] {
   const mm: [number[], number[]][] = [[[3, 4], [4, 5]], [[2, 3, 4], [4, 2]], [[1, 3, 4], [2, 4, 5]], [[4], [4, 3]], [[3, 4], [4]], [[4], [4]], [[2, 1, 3, 4], [5, 4, 2]], [[0, 3], [3, 2]], [[3, 0], [0, 2]]];
   for (const [a, b] of mm) add({ name: `matmul ${JSON.stringify(a)}@${JSON.stringify(b)}`, ops: ['matmul'], inputs: [f(a, lay()), f(b, lay())], run: ([x, y]) => T.matmul(x!, y!), atol: 1e-5, rtol: 1e-4 });
   add({ name: 'matmul int32', ops: ['matmul'], inputs: [i32([2, 3]), i32([3, 2], 'int', 'transposed')], run: ([x, y]) => T.matmul(x!, y!) });
-  add({ name: 'linear', ops: ['matmul', 'add'], inputs: [f([2, 5, 4], 'strided'), f([3, 4], 'transposed'), f([3])], run: ([x, w, bb]) => T.linear(x!, w!, bb!), atol: 1e-5, rtol: 1e-4 });
+  add({ name: 'linear', ops: ['linear', 'matmul', 'add'], inputs: [f([2, 5, 4], 'strided'), f([3, 4], 'transposed'), f([3])], run: ([x, w, bb]) => T.linear(x!, w!, bb!), atol: 1e-5, rtol: 1e-4 });
+  // linear with each fused activation. The shapes are picked to reach each way a backend may read
+  // the weight: [out, in] rows along K (the layout nn.Linear keeps), a transposed view whose
+  // weightᵀ is row-major, and arbitrary strides; with 4-aligned K and out so vec4 kernels apply.
+  const lin = (x: Tensor, w: Tensor, bb: Tensor | null, activation: T.LinearActivation): Tensor => T.linear(x, w, bb, { activation });
+  const linTol = { atol: 1e-5, rtol: 1e-4 };
+  for (const act of T.LINEAR_ACTIVATIONS) {
+    add({ name: `linear ${act} 3-D x, bias`, ops: ['linear'], inputs: [f([2, 5, 8]), f([12, 8]), f([12])], run: ([x, w, bb]) => lin(x!, w!, bb!, act), ...linTol });
+    add({ name: `linear ${act} no bias, transposed weight, offset x`, ops: ['linear'], inputs: [f([3, 8], 'offset'), f([8, 8], 'transposed')], run: ([x, w]) => lin(x!, w!, null, act), ...linTol });
+    add({ name: `linear ${act} strided x, weight and bias`, ops: ['linear'], inputs: [f([2, 3, 5], 'strided'), f([3, 5], 'transposed'), f([3], 'strided')], run: ([x, w, bb]) => lin(x!, w!, bb!, act), ...linTol });
+    add({ name: `linear ${act} transposed 3-D x, no bias`, ops: ['linear'], inputs: [f([2, 4, 3], 'transposed'), f([5, 3], 'strided')], run: ([x, w]) => lin(x!, w!, null, act), ...linTol });
+    add({ name: `linear ${act} specials`, ops: ['linear'], inputs: [f([4, 4], 'contiguous', 'special'), f([6, 4], 'contiguous', 'special'), f([6], 'contiguous', 'special')], run: ([x, w, bb]) => lin(x!, w!, bb!, act), ...linTol });
+  }
+  add({ name: 'linear gelu 1-D x', ops: ['linear'], inputs: [f([8]), f([5, 8]), f([5])], run: ([x, w, bb]) => lin(x!, w!, bb!, 'gelu'), ...linTol });
+  add({ name: 'linear geluTanh zero rows', ops: ['linear'], inputs: [f([0, 4]), f([3, 4]), f([3])], run: ([x, w, bb]) => lin(x!, w!, bb!, 'geluTanh'), ...linTol });
+  add({ name: 'linear silu zero in-features, bias', ops: ['linear'], inputs: [f([2, 0]), f([3, 0]), f([3], 'strided')], run: ([x, w, bb]) => lin(x!, w!, bb!, 'silu'), ...linTol });
+  add({ name: 'linear gelu 3-D x, zero in-features, no bias', ops: ['linear'], inputs: [f([2, 3, 0]), f([4, 0])], run: ([x, w]) => lin(x!, w!, null, 'gelu'), ...linTol });
+  add({ name: 'linear relu zero out-features', ops: ['linear'], inputs: [f([2, 3, 4]), f([0, 4]), f([0])], run: ([x, w, bb]) => lin(x!, w!, bb!, 'relu'), ...linTol });
+  add({ name: 'linear gelu zero batch dim', ops: ['linear'], inputs: [f([2, 0, 4]), f([3, 4], 'transposed'), f([3])], run: ([x, w, bb]) => lin(x!, w!, bb!, 'gelu'), ...linTol });
+  add({ name: 'linear int32 relu', ops: ['linear'], inputs: [i32([3, 4]), i32([5, 4], 'int', 'transposed'), i32([5])], run: ([x, w, bb]) => [lin(x!, w!, bb!, 'relu'), lin(x!, w!, null, 'none')] });
+  add({ name: 'linear int32 gelu, float bias', ops: ['linear'], inputs: [i32([3, 4], 'int', 'strided'), i32([5, 4]), f([5])], run: ([x, w, bb]) => [lin(x!, w!, bb!, 'gelu'), lin(x!, w!, null, 'silu')], ...linTol });
 
   // ---- nn composites ----
   for (const [shape, dim] of [[[3, 5], -1], [[2, 3, 4], 1], [[4], 0], [[2, 0], 1]] as [number[], number][]) {
