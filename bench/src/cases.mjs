@@ -7,7 +7,7 @@
  */
 
 /**
- * @typedef {'matmul' | 'attention' | 'softmax' | 'layerNorm' | 'conv2d' | 'gelu'} OpName
+ * @typedef {'matmul' | 'attention' | 'softmax' | 'layerNorm' | 'conv2d' | 'gelu' | 'model'} OpName
  * @typedef {{
  *   id: string,                          // stable id, matched by --filter
  *   op: OpName,
@@ -18,6 +18,12 @@
  *   eps?: number,                        // layerNorm
  *   padding?: number,                    // conv2d (stride 1, dilation 1)
  *   tesseraCpu?: boolean,                // small enough for Tessera's reference cpu backend
+ *   model?: string,                      // op 'model': the files bench/models/<model>.{onnx,safetensors}
+ *   train?: boolean,                     // op 'model': a training step (Tessera only)
+ *   intInputs?: Record<string, number>,  // inputs that are integers in [0, n) (stored exactly in float32)
+ *   onnxInputs?: string[],               // the inputs the ONNX graph takes (default: all)
+ *   refCase?: string,                    // take this case's inputs and reference (same model, same data)
+ *   samplesPerCall?: number,             // the batch: samples/s is reported
  * }} Case
  */
 
@@ -69,6 +75,40 @@ export const CASES = [
     flops: 2 * 64 * 64 * 9 * 56 * 56,
   },
   { id: 'gelu-1M', op: 'gelu', label: 'gelu 1M', inputs: { x: [1 << 20] }, output: [1 << 20], tesseraCpu: true },
+  // Whole models, exported from PyTorch (tools/export_onnx.py; see src/models.mjs): the same
+  // weights for Tessera (safetensors, strict load) and ONNX Runtime (the .onnx).
+  {
+    id: 'dit-s2-forward',
+    op: 'model',
+    model: 'dit-s2',
+    label: 'DiT-S/2 forward, B8 32x32x4',
+    inputs: { x: [8, 4, 32, 32], t: [8], y: [8] },
+    intInputs: { t: 1000, y: 1000 },
+    output: [8, 8, 32, 32],
+    samplesPerCall: 8,
+  },
+  {
+    id: 'vivit-forward',
+    op: 'model',
+    model: 'vivit',
+    label: 'ViViT-FE forward, B4 8x3x64x64',
+    inputs: { x: [4, 8, 3, 64, 64] },
+    output: [4, 10],
+    samplesPerCall: 4,
+  },
+  {
+    id: 'vivit-train-step',
+    op: 'model',
+    model: 'vivit',
+    train: true,
+    label: 'ViViT-FE train step (fwd+CE+bwd+AdamW), B4',
+    inputs: { x: [4, 8, 3, 64, 64], labels: [4] },
+    intInputs: { labels: 10 },
+    onnxInputs: ['x'],
+    refCase: 'vivit-forward', // the check: the first step's logits against vivit-forward's reference
+    output: [4, 10],
+    samplesPerCall: 4,
+  },
 ];
 
 /** @param {readonly number[]} shape */
@@ -95,9 +135,17 @@ export function makeInputs(c) {
   const out = {};
   for (const [name, shape] of Object.entries(c.inputs)) {
     let seed = 0x9e3779b9;
-    for (const ch of `${c.id}/${name}`) seed = Math.imul(seed ^ ch.charCodeAt(0), 0x85ebca6b) >>> 0;
+    // A case with refCase shares that case's inputs (same names, same arrays).
+    const key = c.refCase && name in (CASES.find((x) => x.id === c.refCase)?.inputs ?? {}) ? c.refCase : c.id;
+    for (const ch of `${key}/${name}`) seed = Math.imul(seed ^ ch.charCodeAt(0), 0x85ebca6b) >>> 0;
     const rand = mulberry32(seed);
     const data = new Float32Array(sizeOf(shape));
+    const n = c.intInputs?.[name];
+    if (n) {
+      for (let i = 0; i < data.length; i++) data[i] = Math.min(n - 1, Math.floor(rand() * n));
+      out[name] = data;
+      continue;
+    }
     for (let i = 0; i < data.length; i += 2) {
       // Box-Muller: two normals from two uniforms in (0, 1].
       const u = 1 - rand();

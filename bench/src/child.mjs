@@ -9,7 +9,7 @@
  * Usage (from main.mjs): node child.mjs '<json: { config, caseIds, refDir, quick, out }>'
  * @module
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 // @ts-ignore benchmark.js ships no types
 import Benchmark from 'benchmark';
@@ -30,12 +30,16 @@ import { DIED, TIMING } from './child-protocol.mjs';
  *   maxMs?: number,
  *   rmePercent?: number,     // benchmark.js relative margin of error of the mean
  *   gflops?: number,         // from the median
+ *   samplesPerS?: number,    // model cases: batch / median
  * }} CaseResult
  * @typedef {{
  *   id: string, status: 'ok' | 'unavailable' | 'error', reason?: string,
  *   version?: string, detail?: string, cases: Record<string, CaseResult>,
  * }} ConfigResult
  */
+
+/** A case whose single checked call takes longer than this (seconds) is not timed (e.g. a whole model on a software GPU). */
+const MAX_CALL_S = 60;
 
 const args = JSON.parse(/** @type {string} */ (process.argv[2]));
 /** @type {import('./configs.mjs').Config} */
@@ -80,17 +84,27 @@ process.exit(0); // thread pools and GPU objects would keep Node alive
 async function runCase(impl, c) {
   const support = impl.supports?.(c) ?? true;
   if (support !== true) return { status: 'skipped', reason: support };
+  const skipFile = path.join(args.refDir, `${c.id}.skip`);
+  if (existsSync(skipFile)) return { status: 'skipped', reason: readFileSync(skipFile, 'utf8') };
   /** @type {import('./impls/types.mjs').Prepared | undefined} */
   let p;
   try {
     const inputs = makeInputs(c);
     p = await impl.prepare(c, inputs);
-    const ref = new Float32Array(readFileSync(path.join(args.refDir, `${c.id}.f32`)).buffer.slice(0));
+    // byteOffset/byteLength: a small file's Buffer is a view into Node's shared pool.
+    const refBytes = readFileSync(path.join(args.refDir, `${c.id}.f32`));
+    const ref = new Float32Array(refBytes.buffer.slice(refBytes.byteOffset, refBytes.byteOffset + refBytes.byteLength));
+    const tCheck = performance.now();
     const y = await p.run();
+    const checkS = (performance.now() - tCheck) / 1e3;
     const error = relativeError(p.toCanonical ? p.toCanonical(y) : y, ref);
     if (!(error <= TOLERANCE)) {
       log(`${c.id}: MISMATCH, max relative error ${error.toExponential(2)} > ${TOLERANCE}`);
       return { status: 'mismatch', error, reason: `max relative error ${error.toExponential(2)} > ${TOLERANCE}` };
+    }
+    if (checkS > MAX_CALL_S) {
+      log(`${c.id}: one call took ${checkS.toFixed(1)} s (> ${MAX_CALL_S} s): checked, not timed`);
+      return { status: 'skipped', error, reason: `too slow to time: one call took ${checkS.toFixed(0)} s (> ${MAX_CALL_S} s)` };
     }
     // Warm-up: JIT tiers, kernel and pipeline caches, thread pool start.
     const t0 = performance.now();
@@ -98,7 +112,8 @@ async function runCase(impl, c) {
     const timed = await timeWithBenchmarkJs(c, /** @type {import('./impls/types.mjs').Prepared} */ (p));
     const r = { status: /** @type {const} */ ('ok'), error, ...timed };
     if (c.flops && r.medianMs) r.gflops = c.flops / (r.medianMs * 1e6);
-    log(`${c.id}: median ${r.medianMs.toFixed(3)} ms over ${r.samples} samples${r.gflops ? `, ${r.gflops.toFixed(1)} GFLOP/s` : ''}`);
+    if (c.samplesPerCall && r.medianMs) r.samplesPerS = c.samplesPerCall / (r.medianMs / 1e3);
+    log(`${c.id}: median ${r.medianMs.toFixed(3)} ms over ${r.samples} samples${r.gflops ? `, ${r.gflops.toFixed(1)} GFLOP/s` : ''}${r.samplesPerS ? `, ${r.samplesPerS.toFixed(2)} samples/s` : ''}`);
     return r;
   } catch (e) {
     const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);

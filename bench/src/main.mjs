@@ -22,6 +22,7 @@ import { BENCH_DIR, ROOT_DIR, packageVersion } from './versions.mjs';
 import { writeFileAtomic } from './report/atomic.mjs';
 import { toMarkdown } from './report/markdown.mjs';
 import { toSvg } from './report/svg.mjs';
+import { ensureModels, modelReference } from './models.mjs';
 
 /**
  * @typedef {import('./child.mjs').CaseResult} CaseResult
@@ -106,9 +107,18 @@ if (!opt['skip-build'] && configs.some((c) => c.impl === 'tessera')) buildTesser
 // References once per run, in a temporary folder the children read.
 const refDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-ref-'));
 process.on('exit', () => rmSync(refDir, { recursive: true, force: true }));
+// Model cases: their ONNX and safetensors files, exported on demand; a case whose files cannot be
+// had is skipped by every configuration (a `<case>.skip` file holding the reason).
+const modelNames = [...new Set(cases.flatMap((c) => (c.model ? [c.model] : [])))];
+const modelsMissing = modelNames.length ? ensureModels(modelNames, log) : null;
 for (const c of cases) {
   const t = performance.now();
-  const ref = reference(c, makeInputs(c));
+  if (c.op === 'model' && modelsMissing) {
+    writeFileSync(path.join(refDir, `${c.id}.skip`), modelsMissing);
+    log(`skipping ${c.id}: ${modelsMissing}`);
+    continue;
+  }
+  const ref = c.op === 'model' ? await modelReference(c, makeInputs(c)) : reference(c, makeInputs(c));
   writeFileSync(path.join(refDir, `${c.id}.f32`), new Uint8Array(ref.buffer, ref.byteOffset, ref.byteLength));
   log(`reference ${c.id} (${((performance.now() - t) / 1e3).toFixed(1)} s)`);
 }

@@ -27,6 +27,8 @@ export function reference(c, x) {
       return conv2d(x.x, c.inputs.x, x.w, c.inputs.w, c.padding ?? 0);
     case 'gelu':
       return x.x.map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2)));
+    case 'model':
+      throw new Error(`${c.id}: a model case's reference is onnxruntime-node's output (src/models.mjs)`);
   }
 }
 

@@ -38,6 +38,7 @@ export async function open(config) {
   return {
     version: packageVersion('@jax-js/jax'),
     detail,
+    supports: (c) => c.op !== 'model' || 'the model cases run in Tessera and ONNX Runtime only (same exported weights)',
     async prepare(c, inputs) {
       /** @type {Record<string, any>} */
       const x = {};
@@ -85,5 +86,7 @@ function fnOf({ np, nn, lax }, c) {
     }
     case 'gelu':
       return (x) => nn.gelu(x, { approximate: false });
+    case 'model':
+      throw new Error(`${c.id}: model cases do not run in jax-js`);
   }
 }

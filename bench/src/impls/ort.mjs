@@ -8,7 +8,9 @@
  * @module
  */
 import { packageVersion } from '../versions.mjs';
+import { readFileSync } from 'node:fs';
 import { buildModel } from '../onnx.mjs';
+import { MODEL_SPECS, modelFile, ortFeeds } from '../models.mjs';
 
 /** @typedef {import('../onnx.mjs').NodeSpec} NodeSpec */
 
@@ -24,15 +26,19 @@ export async function open(config) {
   return {
     version: packageVersion(web ? 'onnxruntime-web' : 'onnxruntime-node'),
     detail: web ? `wasm (SIMD, threaded build), ${config.threads} thread${config.threads > 1 ? 's' : ''}` : `CPU provider, ${config.threads} intra-op thread${config.threads > 1 ? 's' : ''}`,
+    supports: (c) => !c.train || 'ONNX Runtime has no training here (inference sessions only)',
     async prepare(c, inputs) {
-      const session = await ort.InferenceSession.create(modelOf(c), sessionOptions);
+      // Model cases: the graph exported from PyTorch (weights as initializers), read from bench/models/.
+      const model = c.op === 'model' ? readFileSync(modelFile(/** @type {string} */ (c.model), 'onnx')) : modelOf(c);
+      const outName = c.op === 'model' ? /** @type {any} */ (MODEL_SPECS[/** @type {string} */ (c.model)]).outputName : 'y';
+      const session = await ort.InferenceSession.create(model, sessionOptions);
       /** @type {Record<string, any>} */
-      const feeds = {};
-      for (const [name, shape] of Object.entries(c.inputs)) feeds[name] = new ort.Tensor('float32', inputs[name], shape);
+      const feeds = c.op === 'model' ? ortFeeds(ort, c, inputs) : {};
+      if (c.op !== 'model') for (const [name, shape] of Object.entries(c.inputs)) feeds[name] = new ort.Tensor('float32', inputs[name], shape);
       return {
         async run() {
           const out = await session.run(feeds);
-          const y = out.y;
+          const y = out[outName];
           const data = y.data; // on the CPU already for both; reading it is the read-back
           y.dispose?.();
           return data;
@@ -89,6 +95,8 @@ export function modelOf(c) {
     case 'gelu':
       nodes = [{ op: 'Gelu', inputs: ['x'], outputs: ['y'], attrs: { approximate: 'none' } }];
       break;
+    case 'model':
+      throw new Error(`${c.id}: a model case's graph is the exported file (src/models.mjs), not built here`);
   }
   return buildModel({ inputs, outputs, nodes, initializers });
 }

@@ -60,6 +60,7 @@ export async function open(config) {
     close,
     supports: (c) => backend !== 'cpu' || !!c.tesseraCpu || 'the reference cpu backend runs only the smallest cases',
     async prepare(c, inputs) {
+      if (c.op === 'model') return prepareModel(T, c, inputs);
       /** @type {Record<string, any>} */
       const x = {};
       for (const [name, shape] of Object.entries(c.inputs)) x[name] = T.fromArray(inputs[name], shape);
@@ -96,7 +97,81 @@ function opOf(T, c, x) {
       return () => T.conv2d(x.x, x.w, null, { padding: c.padding });
     case 'gelu':
       return () => T.gelu(x.x);
+    case 'model':
+      throw new Error(`${c.id}: model cases are prepared by prepareModel`);
   }
+}
+
+/**
+ * A whole model (bench/models/<model>.safetensors, the weights the ONNX graph holds), loaded
+ * strictly. Forward cases run in eval mode under noGrad; the training step (`c.train`) is
+ * zeroGrad, forward, cross-entropy, backward and an AdamW step, all in one tidy scope, and
+ * returns the step's logits (the first step's are checked against the forward reference).
+ * @param {any} T @param {import('../cases.mjs').Case} c @param {Record<string, Float32Array>} inputs
+ * @returns {Promise<import('./types.mjs').Prepared>}
+ */
+async function prepareModel(T, c, inputs) {
+  /** @type {any} */
+  let M;
+  /** @type {any} */
+  let A;
+  try {
+    M = await import('@tessera/models');
+    A = await import('@tessera/autograd');
+  } catch (e) {
+    throw new Unavailable(`@tessera/models or @tessera/autograd did not load (run \`npm run build\` at the root): ${errText(e)}`);
+  }
+  const { MODEL_SPECS, modelFile } = await import('../models.mjs');
+  const { readFileSync } = await import('node:fs');
+  const name = /** @type {string} */ (c.model);
+  const spec = /** @type {any} */ (MODEL_SPECS[name]);
+  const model = spec.kind === 'dit' ? new M.DiT(spec.options) : new M.ViViT(spec.options);
+  const state = T.loadSafetensors(readFileSync(modelFile(name, 'safetensors')), { source: `${name}.safetensors` });
+  try {
+    model.loadStateDict(state, { strict: true });
+  } finally {
+    for (const t of Object.values(state)) t.dispose?.();
+  }
+  /** @type {Record<string, any>} */
+  const x = {};
+  for (const [k, shape] of Object.entries(c.inputs)) {
+    x[k] = c.intInputs?.[k] ? T.fromArray(Int32Array.from(/** @type {Float32Array} */ (inputs[k])), shape) : T.fromArray(inputs[k], shape);
+  }
+  /** @type {any} */
+  let opt = null;
+  /** @type {() => any} */
+  let op;
+  if (c.train) {
+    model.train(); // dropout is 0: the same function as eval
+    opt = new A.optim.AdamW(model.parameters(), { lr: 1e-4, weightDecay: 0.01 });
+    op = () => {
+      opt.zeroGrad();
+      const logits = model.forward(x.x);
+      const loss = M.crossEntropy(logits, x.labels);
+      loss.backward();
+      opt.step();
+      return logits;
+    };
+  } else {
+    model.eval();
+    op = () => A.noGrad(() => (spec.kind === 'dit' ? model.forward(x.x, x.t, x.y) : model.forward(x.x)));
+  }
+  return {
+    async run() {
+      const y = T.tidy(op);
+      try {
+        return await y.data();
+      } finally {
+        y.dispose();
+      }
+    },
+    dispose() {
+      for (const t of Object.values(x)) t.dispose();
+      opt?.zeroGrad();
+      opt?.disposeState?.();
+      model.dispose?.();
+    },
+  };
 }
 
 /** @param {string} pkg */

@@ -46,6 +46,7 @@ export async function open(config) {
   return {
     version,
     detail,
+    supports: (c) => c.op !== 'model' || 'the model cases run in Tessera and ONNX Runtime only (same exported weights)',
     async prepare(c, inputs) {
       /** @type {Record<string, any>} */
       const x = {};
@@ -98,5 +99,7 @@ function opOf(tf, c, x) {
     case 'gelu':
       // exact gelu, x/2 · (1 + erf(x/√2)), as PyTorch's default
       return () => tf.mul(tf.mul(x.x, 0.5), tf.add(1, tf.erf(tf.mul(x.x, Math.SQRT1_2))));
+    case 'model':
+      throw new Error(`${c.id}: model cases do not run in tfjs`);
   }
 }

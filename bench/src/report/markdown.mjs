@@ -23,7 +23,8 @@ export function toMarkdown(r) {
     `Float32; every call computes the op and reads the result back to the host. Each cell is the median of ` +
       `benchmark.js samples (each sample the mean time of one timed cycle; minSamples ${r.timing.minSamples}, ` +
       `maxTime ${r.timing.maxTime} s per benchmark), after a warm-up and a correctness check against a float64 ` +
-      `reference (max error ≤ ${r.tolerance} of the largest reference magnitude). One process per configuration.` +
+      `reference (max error ≤ ${r.tolerance} of the largest reference magnitude; for the model cases the reference is ` +
+      `onnxruntime-node's output on the same exported weights). One process per configuration.` +
       (r.webgpu ? ` WebGPU: ${r.webgpu}.` : ' WebGPU configurations not run (use --webgpu).'),
     '',
   );
@@ -36,7 +37,7 @@ export function toMarkdown(r) {
   const ran = r.configs.filter((c) => c.status === 'ok');
   L.push('## Medians', '');
   if (!ran.length) L.push('No configuration ran.', '');
-  else L.push('Milliseconds; GFLOP/s in parentheses where the case counts its flops. — not run, ✗ wrong result, ! error.', '');
+  else L.push('Milliseconds; GFLOP/s in parentheses where the case counts its flops, samples/s (`/s`) for the model cases. — not run, ✗ wrong result, ! error.', '');
   const counts = r.cases.flatMap((k) => ran.map((c) => r.results[k.id]?.[c.id]?.samples ?? 0)).filter((n) => n > 0);
   if (counts.length) L.push(`Samples per cell: ${Math.min(...counts)} to ${Math.max(...counts)} (each in the JSON).`, '');
   if (ran.length) L.push(`| case | ${ran.map((c) => c.label).join(' | ')} |`, `|---|${ran.map(() => '---:').join('|')}|`);
@@ -46,7 +47,7 @@ export function toMarkdown(r) {
       if (!x || x.status === 'skipped') return '—';
       if (x.status === 'mismatch') return '✗';
       if (x.status === 'error' || x.medianMs === undefined) return '!';
-      return `${fmtMs(x.medianMs)}${x.gflops ? ` (${fmtGflops(x.gflops)})` : ''}`;
+      return `${fmtMs(x.medianMs)}${x.gflops ? ` (${fmtGflops(x.gflops)})` : ''}${x.samplesPerS ? ` (${x.samplesPerS.toPrecision(3)}/s)` : ''}`;
     });
     L.push(`| ${k.label} | ${cells.join(' | ')} |`);
   }
