@@ -39,11 +39,19 @@ export async function readSafetensorsMetadata(path: string): Promise<Record<stri
   }
 }
 
+/** A checkpoint's model config and its whole safetensors metadata. */
+export interface ModelConfig<T> {
+  /** The parsed `config` entry. */
+  config: T;
+  /** Every metadata entry. */
+  metadata: Record<string, string>;
+}
+
 /**
  * The `config` JSON of a checkpoint written for `model` (e.g. `'DiT'`), or an error saying what
  * the file is instead and which command writes the right kind.
  */
-export async function readModelConfig<T>(path: string, model: string, writer: string): Promise<{ config: T; metadata: Record<string, string> }> {
+export async function readModelConfig<T>(path: string, model: string, writer: string): Promise<ModelConfig<T>> {
   const metadata = await readSafetensorsMetadata(path);
   if (metadata.model !== model || metadata.config === undefined) {
     const what = metadata.model ? `a ${metadata.model} checkpoint${metadata.config === undefined ? ' without a config' : ''}` : 'a safetensors file without model metadata';

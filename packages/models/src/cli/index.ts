@@ -11,10 +11,10 @@
  */
 export { main, type MainOptions } from './main.js';
 export { type CliIO, type CommandContext } from './context.js';
-export { UsageError, type CommandSpec, type OptionSpec, type OptionValue, type ParsedOptions, HELP, formatHelp, parseOptions } from './args.js';
-export { ADAPTER_CHOICES, BACKEND_OPTIONS, type ActiveBackend, type BackendChoice, BACKEND_CHOICES, BackendUnavailableError, type UseBackendOptions, useBackend } from './backend.js';
+export { UsageError, type CommandSpec, type OptionSpec, HELP, formatHelp } from './args.js';
+export { ADAPTER_CHOICES, type ActiveBackend, type BackendChoice, BACKEND_CHOICES, BackendUnavailableError, type UseBackendOptions, useBackend } from './backend.js';
 export { type DitTrainOptions, type DitTrainResult, type SampleGridOptions, ditTrainConfig, sampleGrid, trainDiT } from './dit.js';
 export { type MotionCheckpointConfig, type MotionTrainOptions, type MotionTrainResult, heldOutAccuracy, trainMotion } from './vivit.js';
 export { type AdapterProbe, type MachineInfo, type WasmProbe, type WebGPUProbe, machineInfo, modelsVersion } from './info.js';
 export { type RgbaImage, encodePng, toRgbaGrid, writeFileAtomic } from './png.js';
-export { readModelConfig, readSafetensorsMetadata } from './checkpoint.js';
+export { type ModelConfig, readModelConfig, readSafetensorsMetadata } from './checkpoint.js';

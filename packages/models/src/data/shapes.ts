@@ -94,8 +94,16 @@ export interface ShapesOptions {
   backend?: string;
 }
 
+/** A batch of the shapes set. */
+export interface ShapesBatch {
+  /** Images `[n, 3, size, size]` in [−1, 1]. */
+  images: Tensor;
+  /** int32 class labels `[n]`. */
+  labels: Tensor;
+}
+
 /** A batch: `images [n, 3, size, size]` in [−1, 1] and `labels [n]` int32. */
-export function shapesBatch(n: number, opts: ShapesOptions = {}): { images: Tensor; labels: Tensor } {
+export function shapesBatch(n: number, opts: ShapesOptions = {}): ShapesBatch {
   const size = opts.size ?? 16;
   const K = opts.numClasses ?? 4;
   if (!Number.isInteger(K) || K < 1 || K > SHAPE_CLASSES.length) throw new ArgumentError(`shapesBatch: numClasses must be in 1…${SHAPE_CLASSES.length}, got ${K}`);

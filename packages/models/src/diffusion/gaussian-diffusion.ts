@@ -74,6 +74,34 @@ export type CondFn = (x: Tensor, t: Tensor) => Tensor;
 
 const WRAPPED = Symbol('tessera.diffusion.wrapped');
 
+/** The forward process q(x_t | x_0): mean, variance and log variance. */
+export interface QMeanVariance {
+  /** √ᾱ_t · x_0. */
+  mean: Tensor;
+  /** 1 − ᾱ_t. */
+  variance: Tensor;
+  /** log(1 − ᾱ_t). */
+  logVariance: Tensor;
+}
+
+/** The posterior q(x_{t−1} | x_t, x_0). */
+export interface QPosterior {
+  /** Posterior mean. */
+  mean: Tensor;
+  /** Posterior variance. */
+  variance: Tensor;
+  /** Log variance, clipped at t = 0 as in the reference. */
+  logVarianceClipped: Tensor;
+}
+
+/** The variational-bound term in bits per dim. */
+export interface VbTerms {
+  /** KL(q ‖ p) for t > 0, the decoder NLL at t = 0, per sample. */
+  output: Tensor;
+  /** The model's x_0 prediction. */
+  predXstart: Tensor;
+}
+
 /** Utilities for training and sampling a diffusion model over T steps. */
 export class GaussianDiffusion {
   /** What the model predicts. */
@@ -163,7 +191,7 @@ export class GaussianDiffusion {
   // ---- the forward process -------------------------------------------------------------------
 
   /** q(x_t | x_0) = N(√ᾱ_t·x_0, (1 − ᾱ_t)·I): `{mean, variance, logVariance}`, shaped like x_0. */
-  qMeanVariance(xStart: Tensor, t: Tensor): { mean: Tensor; variance: Tensor; logVariance: Tensor } {
+  qMeanVariance(xStart: Tensor, t: Tensor): QMeanVariance {
     const T = this.tables;
     return tidy(() => ({
       mean: this.extract(T.sqrtAlphasCumprod, t, xStart.ndim).mul(xStart),
@@ -185,7 +213,7 @@ export class GaussianDiffusion {
   }
 
   /** q(x_{t−1} | x_t, x_0): `{mean, variance, logVarianceClipped}` (Ho et al. eqs. 6–7). */
-  qPosterior(xStart: Tensor, xT: Tensor, t: Tensor): { mean: Tensor; variance: Tensor; logVarianceClipped: Tensor } {
+  qPosterior(xStart: Tensor, xT: Tensor, t: Tensor): QPosterior {
     sameShape('qPosterior', 'xStart', xStart, xT);
     const T = this.tables;
     return tidy(() => ({
@@ -286,7 +314,7 @@ export class GaussianDiffusion {
    * One term of the variational bound, in bits per dim: KL(q(x_{t−1}|x_t,x_0) ‖ p(x_{t−1}|x_t)),
    * or at t = 0 the discretized Gaussian decoder NLL. `output` is `[B]`.
    */
-  vbTermsBpd(model: DiffusionModel, xStart: Tensor, xT: Tensor, t: Tensor, clipDenoised = true): { output: Tensor; predXstart: Tensor } {
+  vbTermsBpd(model: DiffusionModel, xStart: Tensor, xT: Tensor, t: Tensor, clipDenoised = true): VbTerms {
     return tidy(() => {
       const trueP = this.qPosterior(xStart, xT, t);
       const out = this.pMeanVariance(model, xT, t, { clipDenoised });

@@ -22,7 +22,10 @@ export {
   type ModelVarType,
   type PMeanVariance,
   type PMeanVarianceOptions,
+  type QMeanVariance,
+  type QPosterior,
   type TrainingLosses,
+  type VbTerms,
 } from './gaussian-diffusion.js';
 export {
   type DdimLoopOptions,
@@ -42,6 +45,7 @@ export {
   type HasNumTimesteps,
   LossSecondMomentResampler,
   type SampleTimestepsOptions,
+  type TimestepSample,
   ScheduleSampler,
   UniformSampler,
   createNamedScheduleSampler,

@@ -9,7 +9,16 @@ import { ArgumentError, type Generator, type Tensor, defaultGenerator, tensor } 
 
 /** What a sampler needs of the process. */
 export interface HasNumTimesteps {
+  /** Number of diffusion steps T. */
   readonly numTimesteps: number;
+}
+
+/** Sampled timesteps with their importance weights. */
+export interface TimestepSample {
+  /** int32 timesteps, one per sample. */
+  timesteps: Tensor;
+  /** Weights that make the loss an unbiased estimate (all 1 for uniform sampling). */
+  weights: Tensor;
 }
 
 /** Options of `ScheduleSampler.sample`. */
@@ -29,7 +38,7 @@ export abstract class ScheduleSampler {
    * Draws `batchSize` timesteps: `timesteps` int32 `[B]` and importance `weights` float32 `[B]`
    * (`1/(T·p_t)`; all 1 for the uniform sampler).
    */
-  sample(batchSize: number, opts: SampleTimestepsOptions = {}): { timesteps: Tensor; weights: Tensor } {
+  sample(batchSize: number, opts: SampleTimestepsOptions = {}): TimestepSample {
     const w = this.weights();
     let total = 0;
     for (const v of w) total += v;
@@ -84,7 +93,9 @@ export class LossSecondMomentResampler extends ScheduleSampler {
 
   constructor(
     diffusion: HasNumTimesteps,
+    /** Losses remembered per timestep before importance sampling starts. */
     readonly historyPerTerm = 10,
+    /** Probability mass mixed in from the uniform distribution. */
     readonly uniformProb = 0.001,
   ) {
     super();
