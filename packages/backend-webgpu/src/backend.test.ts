@@ -84,11 +84,16 @@ for (const a of adapters) {
           T.sum(T.softmax(T.gelu(h), -1), 0);
         });
       }
+      // Tensor counts are read before any await: tidy disposes synchronously, and during an await
+      // the FinalizationRegistry may release tensors that earlier tests never disposed.
+      const endTensors = T.memory().backends.webgpu;
       await syncWebGPU();
       const end = webgpuMemory();
-      expect(end.liveBytes).toBe(start.liveBytes);
-      expect(end.liveBuffers).toBe(start.liveBuffers);
-      expect(T.memory().backends.webgpu).toEqual(startTensors);
+      expect(endTensors).toEqual(startTensors);
+      // The pool is read after the GPU finished (in-flight buffers return then); for the same
+      // reason as above it may only have shrunk.
+      expect(end.liveBytes).toBeLessThanOrEqual(start.liveBytes);
+      expect(end.liveBuffers).toBeLessThanOrEqual(start.liveBuffers);
       // Buffers are recycled by size class, not created per op: the loop runs ~10,000 kernels.
       // (How many are created depends on how many batches are still in flight when a buffer is
       // wanted, which varies with machine load, so the bound is generous.)

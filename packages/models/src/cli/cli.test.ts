@@ -139,7 +139,9 @@ describe('tessera: end to end on cpu', () => {
     // 3 columns and 2 rows of 16x16 images with 2-pixel gaps and borders.
     expect(pngSize(await readFile(png))).toEqual({ width: 3 * 18 + 2, height: 2 * 18 + 2 });
     expect(getBackend().name).toBe(backend);
-    expect(memory().numTensors).toBe(before);
+    // At most `before`: across the awaits the FinalizationRegistry may release tensors that
+    // earlier code never disposed; anything this run leaked would push the count above it.
+    expect(memory().numTensors).toBeLessThanOrEqual(before);
   }, 60_000);
 
   it('dit sample loads strictly: a ViViT checkpoint is refused, by its metadata', async () => {
