@@ -33,6 +33,7 @@ export * from './ops/scan.js';
 export * from './ops/conv.js';
 export * from './ops/pool.js';
 export * from './ops/interpolate.js';
+export * from './ops/interpolate-taps.js';
 export * from './ops/rearrange.js';
 export * from './safetensors.js';
 export { cpuBackend } from './cpu/index.js';

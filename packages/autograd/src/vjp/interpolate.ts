@@ -10,7 +10,7 @@
  * very same taps as the forward.
  * @module
  */
-import { type Tensor, expand, matmul, reshape, scatterAdd, transpose } from '@tessera/tensor';
+import { type Tensor, expand, linearTaps, matmul, nearestTaps, reshape, scatterAdd, transpose } from '@tessera/tensor';
 import { constOn, vjpFamily, zerosOn } from './util.js';
 
 const vjp = vjpFamily('interpolate');
@@ -24,44 +24,21 @@ interface InterpolateAttrs {
   scale?: number[];
 }
 
-const f32 = Math.fround;
-
-/** PyTorch's `compute_scales_value<float>`: `1/scale` when the user gave one, else `in/out`. */
-function scalesValue(scale: number | undefined, inSize: number, outSize: number): number {
-  return scale !== undefined && scale > 0 ? f32(1 / scale) : f32(inSize / outSize);
-}
-
 /** Nearest source index of every output position (`nearest`: ⌊o·s⌋, `nearest-exact`: ⌊(o+½)·s⌋). */
 export function nearestIndex(inSize: number, outSize: number, scale: number | undefined, exact: boolean): Int32Array {
-  const s = scalesValue(scale, inSize, outSize);
-  const index = new Int32Array(outSize);
-  for (let o = 0; o < outSize; o++) {
-    const src = exact ? f32((o + 0.5) * s) : f32(o * s);
-    index[o] = Math.min(Math.floor(src), inSize - 1);
-  }
-  return index;
+  return nearestTaps(inSize, outSize, scale, exact).index;
 }
 
 /**
- * The linear interpolation matrix M [out, in] of one dim (PyTorch's
- * `compute_source_index_and_lambda`): row o holds 1-λ at i0 and λ at i1 (summed when they meet).
+ * The linear interpolation matrix M [out, in] of one dim, from the same taps the forward kernels
+ * use: row o holds 1-λ at i0 and λ at i1 (summed when they meet).
  */
 export function linearMatrix(inSize: number, outSize: number, scale: number | undefined, alignCorners: boolean): Float32Array {
+  const { index, weight } = linearTaps(inSize, outSize, scale, alignCorners);
   const m = new Float32Array(outSize * inSize);
-  const ratio = alignCorners ? (outSize > 1 ? f32((inSize - 1) / (outSize - 1)) : 0) : scalesValue(scale, inSize, outSize);
   for (let o = 0; o < outSize; o++) {
-    let i0 = o;
-    let i1 = o;
-    let l1 = 0;
-    if (outSize !== inSize) {
-      let src = alignCorners ? f32(ratio * o) : f32(f32(ratio * (o + 0.5)) - 0.5);
-      if (!alignCorners && src < 0) src = 0;
-      i0 = Math.min(Math.trunc(src), inSize - 1);
-      i1 = i0 < inSize - 1 ? i0 + 1 : i0;
-      l1 = Math.min(Math.max(f32(src - i0), 0), 1);
-    }
-    m[o * inSize + i0] += f32(1 - l1);
-    m[o * inSize + i1] += l1;
+    m[o * inSize + index[2 * o]!] += weight[2 * o]!;
+    m[o * inSize + index[2 * o + 1]!] += weight[2 * o + 1]!;
   }
   return m;
 }

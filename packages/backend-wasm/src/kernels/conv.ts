@@ -4,7 +4,7 @@
  * (im2col column blocks, output-channel blocks, blocks of planes).
  * @module
  */
-import { type Kernel, type TensorView } from '@tessera/tensor';
+import { type InterpolationTaps as Taps, type Kernel, type TensorView, linearTaps, nearestTaps } from '@tessera/tensor';
 import { type WasmRuntime } from '../runtime.js';
 import { sizeOf } from '../layout.js';
 import { Ctx, operand } from './common.js';
@@ -159,54 +159,6 @@ interface InterpolateAttrs {
   scale?: number[];
 }
 
-// ---- interpolation taps: the reference's tables (cpu/interpolate.ts), PyTorch's UpSample.h ----
-
-const f32 = Math.fround;
-
-interface Taps {
-  taps: number;
-  index: Int32Array;
-  weight: Float64Array;
-}
-
-function scalesValue(scale: number | undefined, inSize: number, outSize: number): number {
-  return scale !== undefined && scale > 0 ? f32(1 / scale) : f32(inSize / outSize);
-}
-
-function nearestTaps(inSize: number, outSize: number, scale: number | undefined, exact: boolean): Taps {
-  const index = new Int32Array(outSize);
-  const s = scalesValue(scale, inSize, outSize);
-  for (let o = 0; o < outSize; o++) {
-    const src = exact ? f32((o + 0.5) * s) : f32(o * s);
-    index[o] = Math.min(Math.floor(src), inSize - 1);
-  }
-  return { taps: 1, index, weight: new Float64Array(outSize).fill(1) };
-}
-
-function linearTaps(inSize: number, outSize: number, scale: number | undefined, alignCorners: boolean): Taps {
-  const index = new Int32Array(2 * outSize);
-  const weight = new Float64Array(2 * outSize);
-  const ratio = alignCorners ? (outSize > 1 ? f32((inSize - 1) / (outSize - 1)) : 0) : scalesValue(scale, inSize, outSize);
-  for (let o = 0; o < outSize; o++) {
-    let i0: number;
-    let i1: number;
-    let l1: number;
-    if (outSize === inSize) {
-      i0 = i1 = o;
-      l1 = 0;
-    } else {
-      let src = alignCorners ? f32(ratio * o) : f32(f32(ratio * (o + 0.5)) - 0.5);
-      if (!alignCorners && src < 0) src = 0;
-      i0 = Math.min(Math.trunc(src), inSize - 1);
-      i1 = i0 < inSize - 1 ? i0 + 1 : i0;
-      l1 = Math.min(Math.max(f32(src - i0), 0), 1);
-    }
-    index[2 * o] = i0;
-    index[2 * o + 1] = i1;
-    weight[2 * o] = f32(1 - l1);
-    weight[2 * o + 1] = l1;
-  }
-  return { taps: 2, index, weight };
-}
+// ---- interpolation: the taps come from @tessera/tensor (PyTorch's UpSample.h rules) ----
 
 const ONE: Taps = { taps: 1, index: new Int32Array(1), weight: new Float64Array([1]) };
