@@ -43,7 +43,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from safetensors_io import deserialize, serialize  # noqa: E402
+from safetensors_io import serialize, write_or_check  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 OUT_DIR = os.path.join(ROOT, "packages", "autograd", "src", "__golden__")
@@ -325,32 +325,7 @@ def main() -> None:
         tensors, meta = gen(g)
         meta = {**meta, "__golden__": json.dumps(made, sort_keys=True)}
         files[fname] = serialize(tensors, meta)
-    os.makedirs(OUT_DIR, exist_ok=True)
-    bad = 0
-    for fname, data in files.items():
-        path = os.path.join(OUT_DIR, fname)
-        if args.check:
-            try:
-                with open(path, "rb") as f:
-                    old = f.read()
-            except FileNotFoundError:
-                print(f"{fname}: missing")
-                bad += 1
-                continue
-            if old != data:
-                a, _ = deserialize(old)
-                b, _ = deserialize(data)
-                diff = sorted(k for k in set(a) | set(b) if k not in a or k not in b or a[k].shape != b[k].shape or (a[k] != b[k]).any())
-                print(f"{fname}: differs ({', '.join(diff[:8]) or 'metadata'})")
-                bad += 1
-            else:
-                print(f"{fname}: ok")
-        else:
-            with open(path, "wb") as f:
-                f.write(data)
-            print(f"wrote {os.path.relpath(path, ROOT)} ({len(data)} bytes)")
-    if bad:
-        raise SystemExit(1)
+    write_or_check(files, OUT_DIR, ROOT, args.check)
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from safetensors_io import deserialize, serialize  # noqa: E402
+from safetensors_io import serialize, write_or_check  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 OUT_DIR = os.path.join(ROOT, "packages", "models", "src", "__golden__")
@@ -500,33 +500,8 @@ def main() -> None:
     total = sum(len(d) for d in files.values())
     if total > MAX_BYTES:
         raise SystemExit(f"fixtures too large: {total} bytes (limit {MAX_BYTES})")
-    os.makedirs(OUT_DIR, exist_ok=True)
-    bad = 0
-    for fname, data in files.items():
-        path = os.path.join(OUT_DIR, fname)
-        if args.check:
-            try:
-                with open(path, "rb") as f:
-                    old = f.read()
-            except FileNotFoundError:
-                print(f"{fname}: missing")
-                bad += 1
-                continue
-            if old != data:
-                a, _ = deserialize(old)
-                b, _ = deserialize(data)
-                diff = sorted(k for k in set(a) | set(b) if k not in a or k not in b or a[k].shape != b[k].shape or (a[k] != b[k]).any())
-                print(f"{fname}: differs ({', '.join(diff[:8]) or 'metadata'})")
-                bad += 1
-            else:
-                print(f"{fname}: ok")
-        else:
-            with open(path, "wb") as f:
-                f.write(data)
-            print(f"wrote {os.path.relpath(path, ROOT)} ({len(data)} bytes)")
+    write_or_check(files, OUT_DIR, ROOT, args.check)
     print(f"total {total} bytes")
-    if bad:
-        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -137,3 +137,36 @@ def load_file(path: str) -> Tuple[Dict[str, np.ndarray], Dict[str, str]]:
     """Reads a safetensors file: (name -> numpy array, metadata)."""
     with open(path, "rb") as f:
         return deserialize(f.read())
+
+
+def write_or_check(files: Mapping[str, bytes], out_dir: str, root: str, check: bool) -> None:
+    """Writes serialized fixture files into `out_dir`, or with `check` compares them with the files
+    there (naming the tensors that differ) and exits 1 on any difference or missing file."""
+    import os
+
+    os.makedirs(out_dir, exist_ok=True)
+    bad = 0
+    for fname, data in files.items():
+        path = os.path.join(out_dir, fname)
+        if check:
+            try:
+                with open(path, "rb") as f:
+                    old = f.read()
+            except FileNotFoundError:
+                print(f"{fname}: missing")
+                bad += 1
+                continue
+            if old != data:
+                a, _ = deserialize(old)
+                b, _ = deserialize(data)
+                diff = sorted(k for k in set(a) | set(b) if k not in a or k not in b or a[k].shape != b[k].shape or (a[k] != b[k]).any())
+                print(f"{fname}: differs ({', '.join(diff[:8]) or 'metadata'})")
+                bad += 1
+            else:
+                print(f"{fname}: ok")
+        else:
+            with open(path, "wb") as f:
+                f.write(data)
+            print(f"wrote {os.path.relpath(path, root)} ({len(data)} bytes)")
+    if bad:
+        raise SystemExit(1)
