@@ -11,7 +11,7 @@
 // as the decomposition and PyTorch do.
 import { ai, ap, af, scratch, workspace, imin } from './util';
 import { sgemm, sgemmPackedA, packA, GEMM_WS, KC, MC } from './gemm';
-import { vexp } from './vmath';
+import { vexpNeg } from './vmath';
 
 /**
  * Slots: 0 batch, 1 L, 2 S, 3 E, 4 Ev, 5 q, 6 k, 7 v, 8 out ([batch, L, Ev] dense), 9 q offsets*,
@@ -89,20 +89,20 @@ export function task_attention(args: usize, chunk: i32, tid: i32): void {
         memory.fill(row, 0, <usize>bc << 2);
         continue;
       }
-      const corr = f32x4.extract_lane(vexp(f32x4.splat(mOld - mNew)), 0);
+      const corr = f32x4.extract_lane(vexpNeg(f32x4.splat(mOld - mNew)), 0);
       const mv = f32x4.splat(mNew);
       let s0 = f32x4.splat(0);
       j = 0;
       for (; j + 4 <= bc; j += 4) {
         const p = row + (<usize>j << 2);
-        const e = vexp(f32x4.sub(v128.load(p), mv));
+        const e = vexpNeg(f32x4.sub(v128.load(p), mv));
         v128.store(p, e);
         s0 = f32x4.add(s0, e);
       }
       let s = (f32x4.extract_lane(s0, 0) + f32x4.extract_lane(s0, 1)) + (f32x4.extract_lane(s0, 2) + f32x4.extract_lane(s0, 3));
       for (; j < bc; j++) {
         const p = row + (<usize>j << 2);
-        const e = f32x4.extract_lane(vexp(f32x4.splat(load<f32>(p) - mNew)), 0);
+        const e = f32x4.extract_lane(vexpNeg(f32x4.splat(load<f32>(p) - mNew)), 0);
         store<f32>(p, e);
         s += e;
       }

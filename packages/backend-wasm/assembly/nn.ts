@@ -1,14 +1,14 @@
 // Fused softmax, logSoftmax, layerNorm and groupNorm: one kernel per op instead of the 5-8 kernels
 // of their decompositions, each row read from cache rather than from memory per step.
 //
-// softmax over a dim with dense inner size 1 works on rows: max (4 lanes), then e = exp(x - max)
-// written out while summing, then a scale by 1/sum. With an inner size > 1 it works on [n, inner]
-// slabs four columns at a time (one vector per step along the dim). layerNorm and groupNorm take
+// softmax over a dim with dense inner size 1 works on rows: max (8 lanes), then e = exp(x - max)
+// written out while summing (16 lanes a step), then a scale by 1/sum. With an inner size > 1 it
+// works on [n, inner] slabs four columns at a time (one vector per step along the dim). layerNorm and groupNorm take
 // the mean, then the mean of squared deviations (two passes over a row that stays in L1/L2, which
 // is as cheap as one and keeps the variance non-negative), then one scale-and-shift pass.
 // Chunks are blocks of rows, slabs or groups.
 import { ai, ap, af, scratch } from './util';
-import { vexp, sexp } from './vmath';
+import { vexpNeg, sexp } from './vmath';
 
 @inline function hmax(v: v128): f32 {
   const a = max<f32>(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1));
@@ -20,31 +20,56 @@ import { vexp, sexp } from './vmath';
 }
 
 function softmaxRow(x: usize, o: usize, n: i32, isLog: bool): void {
-  // max with pmax (one instruction; f32x4.max is ~8 on x64) and NaN tracked on the side
+  // Pass 1, the max: two vectors per step with pmax (one instruction; f32x4.max is ~8 on x64), NaN
+  // tracked on the side.
   let i = 0;
-  let vm = f32x4.splat(-Infinity);
-  let nan = f32x4.splat(0);
-  for (; i + 4 <= n; i += 4) {
-    const v = v128.load(x + (<usize>i << 2));
-    vm = f32x4.pmax(vm, v);
-    nan = v128.or(nan, f32x4.ne(v, v));
-  }
-  let m = v128.any_true(nan) ? <f32>NaN : hmax(vm);
-  for (; i < n; i++) m = max<f32>(m, load<f32>(x + (<usize>i << 2)));
-  const mv = f32x4.splat(m);
-  let s0 = f32x4.splat(0);
-  let s1 = f32x4.splat(0);
-  i = 0;
+  let m0 = f32x4.splat(-Infinity);
+  let m1 = m0;
+  let nan0 = f32x4.splat(0);
+  let nan1 = nan0;
   for (; i + 8 <= n; i += 8) {
     const k = <usize>i << 2;
-    const e0 = vexp(f32x4.sub(v128.load(x + k), mv));
-    const e1 = vexp(f32x4.sub(v128.load(x + k + 16), mv));
+    const a = v128.load(x + k);
+    const b = v128.load(x + k, 16);
+    m0 = f32x4.pmax(m0, a);
+    m1 = f32x4.pmax(m1, b);
+    nan0 = v128.or(nan0, f32x4.ne(a, a));
+    nan1 = v128.or(nan1, f32x4.ne(b, b));
+  }
+  for (; i + 4 <= n; i += 4) {
+    const a = v128.load(x + (<usize>i << 2));
+    m0 = f32x4.pmax(m0, a);
+    nan0 = v128.or(nan0, f32x4.ne(a, a));
+  }
+  let m = v128.any_true(v128.or(nan0, nan1)) ? <f32>NaN : hmax(f32x4.pmax(m0, m1));
+  for (; i < n; i++) m = max<f32>(m, load<f32>(x + (<usize>i << 2)));
+  const mv = f32x4.splat(m);
+  // Pass 2, e = exp(x - max) (vexpNeg: the argument is <= 0) written out while summing, four
+  // independent vectors per step so that the polynomial chains overlap; the four are added in
+  // pairs before the two accumulators (fewer live registers than four accumulators: V8 has 16).
+  let s0 = f32x4.splat(0);
+  let s1 = s0;
+  i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const k = <usize>i << 2;
+    const e0 = vexpNeg(f32x4.sub(v128.load(x + k), mv));
+    const e1 = vexpNeg(f32x4.sub(v128.load(x + k, 16), mv));
+    const e2 = vexpNeg(f32x4.sub(v128.load(x + k, 32), mv));
+    const e3 = vexpNeg(f32x4.sub(v128.load(x + k, 48), mv));
     if (!isLog) {
       v128.store(o + k, e0);
-      v128.store(o + k + 16, e1);
+      v128.store(o + k, e1, 16);
+      v128.store(o + k, e2, 32);
+      v128.store(o + k, e3, 48);
     }
+    s0 = f32x4.add(s0, f32x4.add(e0, e1));
+    s1 = f32x4.add(s1, f32x4.add(e2, e3));
+  }
+  for (; i + 4 <= n; i += 4) {
+    const k = <usize>i << 2;
+    const e0 = vexpNeg(f32x4.sub(v128.load(x + k), mv));
+    if (!isLog) v128.store(o + k, e0);
     s0 = f32x4.add(s0, e0);
-    s1 = f32x4.add(s1, e1);
   }
   let s = hsum(f32x4.add(s0, s1));
   for (; i < n; i++) {
@@ -52,6 +77,7 @@ function softmaxRow(x: usize, o: usize, n: i32, isLog: bool): void {
     if (!isLog) store<f32>(o + (<usize>i << 2), e);
     s += e;
   }
+  // Pass 3 over the row (now in L1): log-softmax x - max - log(sum), or softmax e · (1/sum).
   if (isLog) {
     const ls = f32x4.splat(<f32>Math.log(<f64>s));
     i = 0;
@@ -64,6 +90,13 @@ function softmaxRow(x: usize, o: usize, n: i32, isLog: bool): void {
     const r = <f32>1.0 / s;
     const rv = f32x4.splat(r);
     i = 0;
+    for (; i + 16 <= n; i += 16) {
+      const k = <usize>i << 2;
+      v128.store(o + k, f32x4.mul(v128.load(o + k), rv));
+      v128.store(o + k, f32x4.mul(v128.load(o + k, 16), rv), 16);
+      v128.store(o + k, f32x4.mul(v128.load(o + k, 32), rv), 32);
+      v128.store(o + k, f32x4.mul(v128.load(o + k, 48), rv), 48);
+    }
     for (; i + 4 <= n; i += 4) {
       const k = <usize>i << 2;
       v128.store(o + k, f32x4.mul(v128.load(o + k), rv));
@@ -86,7 +119,7 @@ function softmaxCols(x: usize, o: usize, n: i32, inner: i32, w: i32, isLog: bool
   p = x;
   let q = o;
   for (let k = 0; k < n; k++) {
-    const e = vexp(f32x4.sub(loadCols(p, w), m));
+    const e = vexpNeg(f32x4.sub(loadCols(p, w), m));
     if (!isLog) storeCols(q, e, w);
     s = f32x4.add(s, e);
     p += step;

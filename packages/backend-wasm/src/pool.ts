@@ -26,6 +26,8 @@ import { isNode } from './loader.js';
 export const CTRL = 65536;
 /** Byte offset of the argument area (assembly/util.ts ARGS). */
 export const ARGS = 73728;
+/** How long an idle worker spins on the task word before it sleeps, in ms. */
+const SPIN_MS = 2;
 /** Most threads (assembly/util.ts: 64 scratch areas). */
 export const MAX_THREADS = 64;
 
@@ -76,8 +78,13 @@ function start(data, report) {
     if (Atomics.load(ctrl, ${EXIT_ALL}) || Atomics.load(ctrl, slot + 2)) break;
     const g = Atomics.load(ctrl, ${GEN});
     if (g === seen) {
+      // Spin for up to SPIN_MS before sleeping: kernels come in quick succession (a model's ops, a
+      // benchmark's op then its readback), and waking a sleeping thread costs tens of microseconds.
       let changed = false;
-      for (let i = 0; i < 2000; i++) if (Atomics.load(ctrl, ${GEN}) !== seen) { changed = true; break; }
+      const t0 = performance.now();
+      spin: do {
+        for (let i = 0; i < 256; i++) if (Atomics.load(ctrl, ${GEN}) !== seen) { changed = true; break spin; }
+      } while (performance.now() - t0 < ${SPIN_MS});
       if (!changed) Atomics.wait(ctrl, ${GEN}, seen, 500);
       continue;
     }

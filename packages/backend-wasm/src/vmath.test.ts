@@ -46,6 +46,39 @@ describe('SIMD transcendental functions', () => {
     });
   }
 
+  // softmax and attention use vexpNeg (exp for x <= 0, flushed to 0 below the float32 normal range).
+  // Rows of 16 (the vector path): 0 in lane 0, x in lane 1 + r % 15, -inf elsewhere, which give
+  // 1/(1 + e^x), e^x/(1 + e^x) and exactly 0.
+  it('softmax exp (x <= 0) within 5e-7 relative, exactly 0 for -inf', () => {
+    const xsNeg = Array.from({ length: 20001 }, (_, i) => Math.fround(-104 + (104 * i) / 20000));
+    xsNeg.push(-Infinity, -87.4, -87.3, -1e-30, 0);
+    const R = xsNeg.length;
+    const rows = new Float32Array(R * 16).fill(-Infinity);
+    xsNeg.forEach((x, r) => {
+      rows[r * 16] = 0;
+      rows[r * 16 + 1 + (r % 15)] = x;
+    });
+    for (const dim of [1, 0]) {
+      const got = tidy(() => {
+        const t = tensor(rows, { backend: 'wasm' }).reshape([R, 16]);
+        // dim 0: the same rows laid out as columns (the strided slab path)
+        return (dim === 1 ? t.softmax(1) : t.transpose(0, 1).contiguous().softmax(0).transpose(0, 1).contiguous()).dataSync();
+      });
+      xsNeg.forEach((x, r) => {
+        const ex = Math.exp(x);
+        const xl = 1 + (r % 15);
+        for (let lane = 0; lane < 16; lane++) {
+          const want = lane === 0 ? 1 / (1 + ex) : lane === xl ? ex / (1 + ex) : 0;
+          const v = got[r * 16 + lane]!;
+          const d = Math.abs(v - want);
+          // near 2^-126 the scale step itself rounds through the subnormals: compare absolutely there
+          const ok = want < 2e-38 ? v === want || d < 1e-43 || (want < 1.2e-38 && v < 1.2e-38) : d <= 5e-7 * want;
+          if (!ok) expect.fail(`softmax(dim ${dim}) of a row with 0 and ${x}: lane ${lane} is ${v}, reference ${want}`);
+        }
+      });
+    }
+  });
+
   it('handles infinities and NaN like the reference', () => {
     const sp = [Infinity, -Infinity, NaN, 0, -0, 88.7, 89, -87.5, -104, -200].map(Math.fround);
     for (const [name, ref, op] of cases) {
