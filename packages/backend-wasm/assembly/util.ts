@@ -9,7 +9,7 @@ export const CONSTS: usize = 61440;
 /** Thread control words (Int32Array on the host side, see src/pool.ts). */
 export const CTRL: usize = 65536;
 /** Per-thread workspace table: for tid t, a u32 pointer at WS_TABLE + 8t and a u32 size after it. */
-export const WS_TABLE: usize = 69632;
+export const WS_TABLE: usize = 73216;
 /** Kernel arguments: 8-byte slots (i32 or u32 in the low half, or an f64), then arrays. */
 export const ARGS: usize = 73728;
 /** Per-thread scratch, SCRATCH_SIZE bytes per tid (index vectors, edge tiles, small tables). */

@@ -31,22 +31,29 @@ const SPIN_MS = 2;
 /** Most threads (assembly/util.ts: 64 scratch areas). */
 export const MAX_THREADS = 64;
 
+// Control words. The two that every chunk writes, CLAIM and DONE, sit on cache lines of their own,
+// as does each thread's slot: with them on one line, every claim bounced that line between cores
+// several times and a chunk cost ~1.7 µs of overhead on a 2-core VM.
 const GEN = 0;
 const TASK = 1;
 const NCHUNKS = 2;
-const CLAIM = 3;
-const DONE = 4;
+const CLAIM = 16;
+const DONE = 32;
 const ERRORS = 5;
 const EXIT_ALL = 6;
 /** Test hook: `tid | mode << 8` makes that worker die (mode 1: exit) or hang (mode 2) on its next chunk. */
 const FAULT = 7;
+/** A word that stays 0: a worker told to hang (FAULT mode 2) waits on it. */
+const HANG = 8;
 /**
  * Per-thread words: state, current chunk (-1: none), exit request, chunks run. States: 0 free (no
  * worker, the tid may be given out), 1 starting, 2 ready, 3 dead or retiring (the worker may still
  * be running until its exit is seen; its tid is not reused before that, so two workers never share
  * a tid's scratch and workspace).
  */
-const SLOT = (tid: number): number => 16 + tid * 4;
+const SLOT = (tid: number): number => 64 + tid * 16;
+/** Int32 words of the control area (CTRL up to WS_TABLE, assembly/util.ts). */
+const CTRL_WORDS = 64 + MAX_THREADS * 16;
 
 /**
  * The worker's program (runs in Node through `eval`, in browsers from a Blob URL). It must be
@@ -57,8 +64,8 @@ const WORKER_SOURCE = `
 const ARGS = ${ARGS};
 function start(data, report) {
   const { module, memory, tid, ctrlOffset } = data;
-  const ctrl = new Int32Array(memory.buffer, ctrlOffset, 1024);
-  const slot = 16 + tid * 4;
+  const ctrl = new Int32Array(memory.buffer, ctrlOffset, ${CTRL_WORDS});
+  const slot = 64 + tid * 16;
   const markDead = () => { Atomics.store(ctrl, slot, 3); Atomics.notify(ctrl, ${DONE}); };
   if (typeof process !== 'undefined' && process.on) process.on('exit', markDead);
   let fns;
@@ -104,7 +111,7 @@ function start(data, report) {
       if (fault && (fault & 0xff) === tid) {
         Atomics.store(ctrl, ${FAULT}, 0);
         if (fault >> 8 === 1) { if (typeof process !== 'undefined' && process.exit) process.exit(1); else { markDead(); self.close(); return; } }
-        for (;;) Atomics.wait(ctrl, ${EXIT_ALL} + 100, 0, 1000);
+        for (;;) Atomics.wait(ctrl, ${HANG}, 0, 1000);
       }
       try { fns[task](ARGS, idx, tid); } catch (e) { Atomics.add(ctrl, ${ERRORS}, 1); report(e); }
       Atomics.store(ctrl, slot + 1, -1);
@@ -158,7 +165,7 @@ export class ThreadPool {
     private readonly fns: ((args: number, chunk: number, tid: number) => void)[],
     opts: PoolOptions = {},
   ) {
-    this.ctrl = new Int32Array(memory.buffer, CTRL, 1024);
+    this.ctrl = new Int32Array(memory.buffer, CTRL, CTRL_WORDS);
     this.stallTimeoutMs = opts.stallTimeoutMs ?? 60_000;
     // Atomics.wait is not allowed on a browser's main thread: spin there instead.
     this.canWait = isNode || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';

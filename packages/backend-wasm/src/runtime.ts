@@ -13,7 +13,7 @@ import { Allocator, type AllocatorStats } from './allocator.js';
 import { type LoadedModule } from './loader.js';
 import { ARGS, MAX_THREADS, ThreadPool } from './pool.js';
 
-const WS_TABLE = 69632;
+const WS_TABLE = 73216;
 const ARGS_BYTES = 65536;
 /** Argument slots before the array area. */
 const HEADER_SLOTS = 64;
