@@ -6,7 +6,7 @@
  * counts once initialised. For each case: prepare inputs on the device, run once and check the
  * result against the float64 reference, warm up, then time it with a benchmark.js suite.
  *
- * Usage (from main.mjs): node child.mjs '<json: { config, caseIds, refDir, quick, out }>'
+ * Usage (from main.mjs): node child.mjs '<json: { config, caseIds, refDir, timing, out }>'
  * @module
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,8 @@ import { DIED, TIMING } from './child-protocol.mjs';
  *   minMs?: number,
  *   maxMs?: number,
  *   rmePercent?: number,     // benchmark.js relative margin of error of the mean
+ *   sampleMs?: number[],     // every sample, ascending (main.mjs pools them over rounds)
+ *   rounds?: number[],       // main.mjs: the median of each round, in the order they ran
  *   gflops?: number,         // from the median
  *   samplesPerS?: number,    // model cases: batch / median
  * }} CaseResult
@@ -44,7 +46,8 @@ const MAX_CALL_S = 60;
 const args = JSON.parse(/** @type {string} */ (process.argv[2]));
 /** @type {import('./configs.mjs').Config} */
 const config = args.config;
-const timing = args.quick ? TIMING.quick : TIMING.full;
+/** @type {{ minSamples: number, maxTime: number, warmupMs: number }} */
+const timing = args.timing ?? TIMING.full;
 /** @type {ConfigResult} */
 const result = { id: config.id, status: 'ok', cases: {} };
 
@@ -166,6 +169,7 @@ function timeWithBenchmarkJs(c, p) {
         minMs: sample[0],
         maxMs: sample[sample.length - 1],
         rmePercent: b.stats.rme,
+        sampleMs: sample,
       });
     });
     suite.run({ async: true });

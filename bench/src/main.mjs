@@ -5,7 +5,9 @@
  *
  * Steps: install bench/'s own dependencies if missing; build Tessera (`npm run build` at the
  * root); compute the float64 reference of every selected case once; run each configuration in a
- * child process (child.mjs) over the selected cases; merge, and write the three files atomically.
+ * child process (child.mjs) over the selected cases, in rounds (the configurations in order, then
+ * in reverse, …) so that a shared machine's drift falls on all of them alike; pool each case's
+ * samples over the rounds; write the three files atomically.
  * @module
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -31,7 +33,7 @@ import { ensureModels, modelReference } from './models.mjs';
  * @typedef {{
  *   schema: 1, date: string, startedAt: string, finishedAt: string, mode: 'full' | 'quick',
  *   filter: string | null, configsFilter: string | null, webgpu: string | null,
- *   timing: { minSamples: number, maxTime: number, warmupMs: number }, tolerance: number,
+ *   timing: { minSamples: number, maxTime: number, warmupMs: number, rounds: number }, tolerance: number,
  *   machine: { cpu: string, logicalCores: number, memoryGiB: number, platform: string, arch: string,
  *     node: string, v8: string, loadavgStart: number, loadavgEnd: number, env: Record<string, string> },
  *   versions: Record<string, string>,
@@ -43,8 +45,12 @@ import { ensureModels, modelReference } from './models.mjs';
 
 const USAGE = `npm run bench -- [options]
 
-  --quick              short timings (benchmark.js minSamples 5, maxTime 0.5 s) instead of
-                       minSamples 10, maxTime 4 s; results go to <date>-quick.*
+  --quick              short timings (benchmark.js minSamples 5, maxTime 0.5 s, one round)
+                       instead of minSamples 10, maxTime 4 s over 2 rounds; results go to
+                       <date>-quick.*
+  --rounds N           run every configuration N times, in order then in reverse (…), each
+                       round with 1/N of the samples and time, and pool the samples (default 2,
+                       quick 1)
   --filter PATTERNS    cases whose id matches any comma-separated regexp, e.g. matmul,softmax
   --configs PATTERNS   configurations whose id matches, e.g. tessera,ort-node
   --webgpu[=ADAPTER]   also run the WebGPU configurations on Dawn; ADAPTER is llvmpipe (default),
@@ -69,6 +75,7 @@ const { values: opt } = parseArgs({
     out: { type: 'string', default: path.join(BENCH_DIR, 'results') },
     name: { type: 'string' },
     timeout: { type: 'string' },
+    rounds: { type: 'string' },
     'skip-install': { type: 'boolean', default: false },
     'skip-build': { type: 'boolean', default: false },
     list: { type: 'boolean', default: false },
@@ -124,19 +131,38 @@ for (const c of cases) {
 }
 
 const timeoutS = Number(opt.timeout ?? (opt.quick ? 120 : 300));
-/** @type {ConfigEntry[]} */
-const configEntries = [];
-/** @type {Results['results']} */
-const results = Object.fromEntries(cases.map((c) => [c.id, {}]));
-for (const config of configs) {
-  log(`${config.label}`);
-  const r = await runConfig(config);
-  configEntries.push({ ...config, status: r.status, reason: r.reason, version: r.version, detail: r.detail });
-  for (const [caseId, cr] of Object.entries(r.cases)) {
-    const bucket = results[caseId];
-    if (bucket) bucket[config.id] = cr;
+const rounds = Number(opt.rounds ?? (opt.quick ? 1 : 2));
+if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10) {
+  process.stderr.write(`--rounds: expected an integer from 1 to 10, got '${opt.rounds}'\n`);
+  process.exit(2);
+}
+const base = opt.quick ? TIMING.quick : TIMING.full;
+/** benchmark.js settings of one round: the mode's samples and time shared out over the rounds. */
+const timing = { minSamples: Math.max(3, Math.ceil(base.minSamples / rounds)), maxTime: base.maxTime / rounds, warmupMs: base.warmupMs };
+/** @type {Map<string, ConfigEntry>} */
+const configEntries = new Map();
+/** @type {Record<string, Record<string, CaseResult[]>>} per case, per configuration, one result per round */
+const perRound = Object.fromEntries(cases.map((c) => [c.id, {}]));
+for (let round = 0; round < rounds; round++) {
+  const order = round % 2 ? [...configs].reverse() : configs;
+  for (const config of order) {
+    const seen = configEntries.get(config.id);
+    if (seen && seen.status === 'unavailable') continue;
+    log(`${config.label}${rounds > 1 ? ` (round ${round + 1} of ${rounds})` : ''}`);
+    const r = await runConfig(config);
+    if (!seen || (seen.status !== 'ok' && r.status === 'ok')) {
+      configEntries.set(config.id, { ...config, status: r.status, reason: r.reason, version: r.version, detail: r.detail });
+    }
+    for (const [caseId, cr] of Object.entries(r.cases)) {
+      const bucket = perRound[caseId];
+      if (bucket) (bucket[config.id] ??= []).push(cr);
+    }
   }
 }
+/** @type {Results['results']} */
+const results = Object.fromEntries(
+  cases.map((c) => [c.id, Object.fromEntries(Object.entries(perRound[c.id] ?? {}).map(([id, rs]) => [id, poolRounds(c, rs)]))]),
+);
 
 const date = localDate(startedAt);
 const partial = !!(opt.filter || opt.configs);
@@ -150,12 +176,12 @@ const out = {
   filter: opt.filter ?? null,
   configsFilter: opt.configs ?? null,
   webgpu,
-  timing: opt.quick ? TIMING.quick : TIMING.full,
+  timing: { ...timing, rounds },
   tolerance: TOLERANCE,
   machine: machine(loadavgStart),
   versions: versions(),
   cases: cases.map((c) => ({ id: c.id, label: c.label, op: c.op, inputs: c.inputs, output: c.output, flops: c.flops ?? null })),
-  configs: configEntries,
+  configs: configs.flatMap((c) => configEntries.get(c.id) ?? []),
   results,
 };
 const stem = opt.name ?? `${date}${opt.quick ? '-quick' : ''}${partial ? '-partial' : ''}`;
@@ -249,7 +275,7 @@ async function runConfig(config) {
 function runChild(config, caseIds) {
   const outFile = path.join(refDir, `${config.id}.result.json`);
   rmSync(outFile, { force: true });
-  const args = { config, caseIds, refDir, quick: opt.quick, out: outFile };
+  const args = { config, caseIds, refDir, timing, out: outFile };
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(BENCH_DIR, 'src', 'child.mjs'), JSON.stringify(args)], {
       cwd: BENCH_DIR,
@@ -286,6 +312,39 @@ function runChild(config, caseIds) {
       resolve(r);
     });
   });
+}
+
+/**
+ * One case of one configuration over the rounds: the first failure if any round failed (a wrong
+ * result in any round is wrong), else the statistics of all rounds' samples pooled.
+ * @param {import('./cases.mjs').Case} c
+ * @param {CaseResult[]} rs
+ * @returns {CaseResult}
+ */
+function poolRounds(c, rs) {
+  const bad = rs.find((r) => r.status !== 'ok');
+  if (bad || rs.length === 1) return bad ?? /** @type {CaseResult} */ (rs[0]);
+  const sample = rs.flatMap((r) => r.sampleMs ?? []).sort((x, y) => x - y);
+  const n = sample.length;
+  const medianMs = n % 2 ? /** @type {number} */ (sample[(n - 1) / 2]) : (/** @type {number} */ (sample[n / 2 - 1]) + /** @type {number} */ (sample[n / 2])) / 2;
+  const mean = sample.reduce((a, x) => a + x, 0) / n;
+  const sd = Math.sqrt(sample.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, n - 1));
+  /** @type {CaseResult} */
+  const r = {
+    status: 'ok',
+    error: Math.max(...rs.map((x) => x.error ?? 0)),
+    medianMs,
+    samples: n,
+    callsPerSample: Math.round(rs.reduce((a, x) => a + (x.callsPerSample ?? 0), 0) / rs.length),
+    minMs: sample[0],
+    maxMs: sample[n - 1],
+    rmePercent: ((1.96 * sd) / Math.sqrt(n) / mean) * 100,
+    sampleMs: sample,
+    rounds: rs.map((x) => /** @type {number} */ (x.medianMs)),
+  };
+  if (c.flops) r.gflops = c.flops / (medianMs * 1e6);
+  if (c.samplesPerCall) r.samplesPerS = c.samplesPerCall / (medianMs / 1e3);
+  return r;
 }
 
 /** @param {number} loadavgStart */

@@ -19,12 +19,16 @@ export function toMarkdown(r) {
       `${m.loadavgStart > 0.5 || m.loadavgEnd > 0.5 ? ': the machine was not idle; read small differences as noise' : ''}.`,
     '',
   );
+  const rounds = r.timing.rounds ?? 1;
   L.push(
     `Float32; every call computes the op and reads the result back to the host. Each cell is the median of ` +
       `benchmark.js samples (each sample the mean time of one timed cycle; minSamples ${r.timing.minSamples}, ` +
-      `maxTime ${r.timing.maxTime} s per benchmark), after a warm-up and a correctness check against a float64 ` +
+      `maxTime ${r.timing.maxTime} s per benchmark${rounds > 1 ? ' and round' : ''}), after a warm-up and a correctness check against a float64 ` +
       `reference (max error ≤ ${r.tolerance} of the largest reference magnitude; for the model cases the reference is ` +
-      `onnxruntime-node's output on the same exported weights). One process per configuration.` +
+      `onnxruntime-node's output on the same exported weights). One process per configuration` +
+      (rounds > 1
+        ? ` and round: ${rounds} rounds, the configurations in order, then in reverse${rounds > 2 ? ', and so on' : ''}, each case's samples pooled over the rounds, so that the drift of a shared machine falls on every configuration alike.`
+        : '.') +
       (r.webgpu ? ` WebGPU: ${r.webgpu}.` : ' WebGPU configurations not run (use --webgpu).'),
     '',
   );
