@@ -10,9 +10,11 @@
 // (256,192,512), (384,96,256) and (256,96,1024).
 //
 // Micro-kernel (register blocking): a 4×8 tile of C in 8 accumulators, 2 B vectors, the 4 A values
-// loaded as one vector and splatted lane by lane with shuffles (faster than load32_splat, whose
-// offset V8 does not fold), one splat temporary: 12-13 of the 15 vector registers V8 gives wasm on
-// x64, so nothing spills. Plain SIMD multiplies and adds (every multiply needs a temporary); the
+// broadcast one at a time by load32_splat (a broadcast load: a load port, no shuffle port), one
+// splat temporary: 11-12 of the 15 vector registers V8 gives wasm on x64, so nothing spills. On a
+// 2-core Xeon, shuffles of one loaded A vector measured faster; on the 2-core AMD EPYC (Zen 4) of
+// 2026-11-27, load32_splat is 8-10% faster at 1024³ and on conv2d, measured A/B in one process
+// (two backend instances, interleaved). Plain SIMD multiplies and adds (every multiply needs a temporary); the
 // relaxed build uses f32x4.relaxed_madd. Measured on a 2-core AMD EPYC under V8 11.3 (relaxed SIMD
 // by flag), 1024³ single-threaded: plain 4×8 ~30 GFLOP/s; relaxed 4×8 38-44, 5×8 33-37, 6×8 with
 // load32_splat 22 (spills). Unrolling K made V8 hoist loads and spill.
@@ -154,17 +156,16 @@ function packB(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize): void {
   for (let k = 0; k < kc; k++) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
-    const av = v128.load(a);
-    let s = i32x4.shuffle(av, av, 0, 0, 0, 0);
+    let s = v128.load32_splat(a);
     c00 = fma(s, b0, c00);
     c01 = fma(s, b1, c01);
-    s = i32x4.shuffle(av, av, 1, 1, 1, 1);
+    s = v128.load32_splat(a, 4);
     c10 = fma(s, b0, c10);
     c11 = fma(s, b1, c11);
-    s = i32x4.shuffle(av, av, 2, 2, 2, 2);
+    s = v128.load32_splat(a, 8);
     c20 = fma(s, b0, c20);
     c21 = fma(s, b1, c21);
-    s = i32x4.shuffle(av, av, 3, 3, 3, 3);
+    s = v128.load32_splat(a, 12);
     c30 = fma(s, b0, c30);
     c31 = fma(s, b1, c31);
     a += 16;
