@@ -46,10 +46,10 @@ import { ensureModels, modelReference } from './models.mjs';
 const USAGE = `npm run bench -- [options]
 
   --quick              short timings (benchmark.js minSamples 5, maxTime 0.5 s, one round)
-                       instead of minSamples 10, maxTime 4 s over 2 rounds; results go to
+                       instead of minSamples 10, maxTime 4 s over 3 rounds; results go to
                        <date>-quick.*
   --rounds N           run every configuration N times, in order then in reverse (…), each
-                       round with 1/N of the samples and time, and pool the samples (default 2,
+                       round with 1/N of the samples and time, and pool the samples (default 3,
                        quick 1)
   --filter PATTERNS    cases whose id matches any comma-separated regexp, e.g. matmul,softmax
   --configs PATTERNS   configurations whose id matches, e.g. tessera,ort-node
@@ -131,7 +131,7 @@ for (const c of cases) {
 }
 
 const timeoutS = Number(opt.timeout ?? (opt.quick ? 120 : 300));
-const rounds = Number(opt.rounds ?? (opt.quick ? 1 : 2));
+const rounds = Number(opt.rounds ?? (opt.quick ? 1 : 3));
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10) {
   process.stderr.write(`--rounds: expected an integer from 1 to 10, got '${opt.rounds}'\n`);
   process.exit(2);
