@@ -17,6 +17,7 @@ import { CASES, makeInputs } from './cases.mjs';
 import { relativeError, TOLERANCE } from './check.mjs';
 import { Unavailable } from './impls/types.mjs';
 import { DIED, TIMING } from './child-protocol.mjs';
+import { median } from './stats.mjs';
 
 /**
  * @typedef {{
@@ -175,10 +176,3 @@ function timeWithBenchmarkJs(c, p) {
     suite.run({ async: true });
   });
 }
-
-/** @param {number[]} sorted ascending */
-function median(sorted) {
-  const n = sorted.length;
-  return n % 2 ? /** @type {number} */ (sorted[(n - 1) / 2]) : (/** @type {number} */ (sorted[n / 2 - 1]) + /** @type {number} */ (sorted[n / 2])) / 2;
-}
-

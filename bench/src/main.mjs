@@ -19,6 +19,7 @@ import { CASES, makeInputs, selectCases } from './cases.mjs';
 import { CONFIGS, selectConfigs } from './configs.mjs';
 import { reference } from './reference.mjs';
 import { DIED, TIMING } from './child-protocol.mjs';
+import { median } from './stats.mjs';
 import { TOLERANCE } from './check.mjs';
 import { BENCH_DIR, ROOT_DIR, packageVersion } from './versions.mjs';
 import { writeFileAtomic } from './report/atomic.mjs';
@@ -326,7 +327,7 @@ function poolRounds(c, rs) {
   if (bad || rs.length === 1) return bad ?? /** @type {CaseResult} */ (rs[0]);
   const sample = rs.flatMap((r) => r.sampleMs ?? []).sort((x, y) => x - y);
   const n = sample.length;
-  const medianMs = n % 2 ? /** @type {number} */ (sample[(n - 1) / 2]) : (/** @type {number} */ (sample[n / 2 - 1]) + /** @type {number} */ (sample[n / 2])) / 2;
+  const medianMs = median(sample);
   const mean = sample.reduce((a, x) => a + x, 0) / n;
   const sd = Math.sqrt(sample.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, n - 1));
   /** @type {CaseResult} */

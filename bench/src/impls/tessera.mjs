@@ -66,20 +66,27 @@ export async function open(config) {
       for (const [name, shape] of Object.entries(c.inputs)) x[name] = T.fromArray(inputs[name], shape);
       const op = opOf(T, c, x);
       return {
-        async run() {
-          const y = T.tidy(op);
-          try {
-            return await y.data();
-          } finally {
-            y.dispose();
-          }
-        },
+        run: () => runAndRead(T, op),
         dispose() {
           for (const t of Object.values(x)) t.dispose();
         },
       };
     },
   };
+}
+
+/**
+ * One timed call: the op under tidy (its intermediates freed), then its result read back to the
+ * host and freed.
+ * @param {any} T @param {() => any} op @returns {Promise<any>}
+ */
+async function runAndRead(T, op) {
+  const y = T.tidy(op);
+  try {
+    return await y.data();
+  } finally {
+    y.dispose();
+  }
 }
 
 /** @param {any} T @param {import('../cases.mjs').Case} c @param {Record<string, any>} x @returns {() => any} */
@@ -157,14 +164,7 @@ async function prepareModel(T, c, inputs) {
     op = () => A.noGrad(() => (spec.kind === 'dit' ? model.forward(x.x, x.t, x.y) : model.forward(x.x)));
   }
   return {
-    async run() {
-      const y = T.tidy(op);
-      try {
-        return await y.data();
-      } finally {
-        y.dispose();
-      }
-    },
+    run: () => runAndRead(T, op),
     dispose() {
       for (const t of Object.values(x)) t.dispose();
       opt?.zeroGrad();

@@ -31,30 +31,6 @@ export function coalesce(shape: readonly number[], strides: readonly (readonly n
   return { shape: s, strides: st };
 }
 
-/** Row-major strides. */
-export function denseStrides(shape: readonly number[]): number[] {
-  const out = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    out[i] = s;
-    s *= shape[i]!;
-  }
-  return out;
-}
-
-/** Whether `strides` are row-major for `shape` (size-1 dims are free). */
-export function isDense(shape: readonly number[], strides: readonly number[]): boolean {
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    if (shape[i] !== 1 && strides[i] !== s) return false;
-    s *= shape[i]!;
-  }
-  return true;
-}
-
-/** Product of a shape. */
-export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+// Row-major strides, the density test and the element count are @tessera/tensor's own, under the
+// names the kernels use.
+export { contiguousStrides as denseStrides, isContiguous as isDense, sizeOf } from '@tessera/tensor';

@@ -6,7 +6,7 @@
  */
 import { type Kernel, type TensorView } from '@tessera/tensor';
 import { type WasmRuntime } from '../runtime.js';
-import { broadcastStrides, sizeOf } from '../layout.js';
+import { broadcastStrides, denseStrides, sizeOf } from '../layout.js';
 import { Ctx, operand } from './common.js';
 import { batchOffsets } from './matmul.js';
 
@@ -86,7 +86,7 @@ export function nnKernels(rt: WasmRuntime): Record<string, Kernel> {
       const dense = (t: TensorView) => {
         const o = operand(t);
         const addr = ctx.dense(o);
-        return { addr, offs: batchOffsets({ ...o, addr, strides: denseStridesOf(o.shape) }, outBatch, 2) };
+        return { addr, offs: batchOffsets({ ...o, addr, strides: denseStrides(o.shape) }, outBatch, 2) };
       };
       const q = dense(qv);
       const k = dense(kv);
@@ -127,14 +127,4 @@ export function nnKernels(rt: WasmRuntime): Record<string, Kernel> {
     groupNorm,
     scaledDotProductAttention: attention,
   };
-}
-
-function denseStridesOf(shape: readonly number[]): number[] {
-  const out = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    out[i] = s;
-    s *= shape[i]!;
-  }
-  return out;
 }
