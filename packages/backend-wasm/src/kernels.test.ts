@@ -33,6 +33,8 @@ describe('GEMM blocking', () => {
   check('matmul strided columns', () => [randn([33, 80]), randn([40, 17])], ([a, b]) => T.matmul(T.slice(a!, 1, 0, 80, 2), b!));
   check('batched matmul with broadcast batch', () => [randn([3, 1, 37, 29]), randn([5, 29, 23])], ([a, b]) => T.matmul(a!, b!));
   check('matmul K = 1 and vector products', () => [randn([64, 1]), randn([1, 48]), randn([48])], ([a, b, v]) => T.add(T.matmul(a!, b!), T.matmul(T.matmul(a!, b!), v!).reshape([64, 1])));
+  check('matmul 256³ (chunk tiles halved to 64x128)', () => [randn([256, 256]), randn([256, 256])], ([a, b]) => T.matmul(a!, b!));
+  check('matmul 66x300 @ 300x520 (ragged halved tiles)', () => [randn([66, 300]), randn([300, 520])], ([a, b]) => T.matmul(a!, b!));
   check('int32 matmul wraps like int32', () => [T.randint(-50000, 50000, [20, 30]), T.randint(-50000, 50000, [30, 10])], ([a, b]) => T.matmul(a!, b!), 0, 0);
 });
 

@@ -17,6 +17,7 @@ async function withThreads(n: number): Promise<void> {
 function workload(): Record<string, () => Tensor> {
   manualSeed(3);
   const a = randn([300, 520]);
+  const sq = randn([256, 256]);
   const b = randn([520, 410]);
   const bt = randn([410, 520]);
   const batchA = randn([3, 1, 70, 90]);
@@ -33,6 +34,7 @@ function workload(): Record<string, () => Tensor> {
   const gw = randn([16]);
   return {
     matmul: () => T.matmul(a, b),
+    'matmul 256 (tiles halved to make 8 chunks)': () => T.matmul(sq, T.transpose(sq, 0, 1)),
     'matmul transposed': () => T.matmul(a, T.transpose(bt, 0, 1)),
     'batched matmul': () => T.matmul(batchA, batchB),
     conv2d: () => T.conv2d(img, w, null, { padding: 1, groups: 2, stride: [1, 2] }),

@@ -1,8 +1,8 @@
 /**
  * Host side of matmul (assembly/gemm.ts). Operands are passed with their own row and column
  * strides (a transposed view costs nothing) and per-batch element offsets (0 strides for
- * broadcast batch dims). float32 work is split into chunks of MC×NC output tiles per batch entry;
- * int32 (wrapping) into one chunk per output row.
+ * broadcast batch dims). float32 work is split into chunks of output tiles (at most MC×NC, see
+ * chunkTile) per batch entry; int32 (wrapping) into one chunk per output row.
  *
  * `linear` (activation(x·Wᵀ + bias), a catalogue composite) runs float32 as the same GEMM task
  * with an epilogue hook: each chunk adds the bias to its freshly computed tile of C and applies
@@ -47,6 +47,37 @@ function gemmParams(rt: WasmRuntime): [number, number, number] {
   return [rt.call('gemm_params', 3), rt.call('gemm_params', 4), rt.call('gemm_params', 5)];
 }
 
+/** Row and column multiples of the micro-kernel tile (assembly/gemm.ts MR, NR). */
+const MR = 4;
+const NR = 8;
+/** Fewer chunks than this in a whole task leave threads idle at the end: smaller tiles are cut. */
+const MIN_CHUNKS = 8;
+/** ...but not below this many flops per chunk, where packing and claiming start to show. */
+const MIN_CHUNK_FLOPS = 2 ** 22;
+
+/**
+ * The output tile of one float32 chunk, [rows, columns]: the blocking's MC×NC spread evenly over
+ * M and N (1024 rows: six blocks of 172 and 164, not five of 192 and a 64-row tail), then halved
+ * along its longer side while the task has fewer than MIN_CHUNKS chunks and a half keeps at least
+ * MIN_CHUNK_FLOPS (matmul 256 was 2 chunks, 192 and 64 rows: a second thread gained nothing).
+ * Depends on the shapes only, never on the thread count, so results are identical for any.
+ */
+function chunkTile(M: number, N: number, K: number, batch: number, MC: number, NC: number): [number, number] {
+  const even = (n: number, block: number, mult: number): number =>
+    n <= 0 ? 1 : Math.min(n, Math.ceil(Math.ceil(n / Math.ceil(n / block)) / mult) * mult);
+  let mch = even(M, MC, MR);
+  let nch = even(N, NC, NR);
+  const chunks = (): number => batch * Math.ceil(M / mch) * Math.ceil(N / nch);
+  while (chunks() < MIN_CHUNKS) {
+    const rows = mch >= nch;
+    const half = rows ? Math.ceil(mch / 2 / MR) * MR : Math.ceil(nch / 2 / NR) * NR;
+    if (half >= (rows ? mch : nch) || 2 * (rows ? half * nch : mch * half) * K < MIN_CHUNK_FLOPS) break;
+    if (rows) mch = half;
+    else nch = half;
+  }
+  return [mch, nch];
+}
+
 /** Runs a float32 or int32 batched matmul (or, with `epilogue`, task_linear) into `out`. */
 function gemm(rt: WasmRuntime, [MC, NC, GEMM_WS]: [number, number, number], ctx: Ctx, av: Operand, bv: Operand, spec: OutputSpec, out: WasmBuffer, epilogue?: { bias: number; act: number }): void {
   const t = spec.dtype === 'float32' ? ElemType.F32 : ElemType.I32;
@@ -66,10 +97,9 @@ function gemm(rt: WasmRuntime, [MC, NC, GEMM_WS]: [number, number, number], ctx:
   const csB = b.strides[b.shape.length - 1]!;
   const isF = t === ElemType.F32;
   if (isF) rt.ensureWorkspace(GEMM_WS);
-  const mch = Math.min(MC, M);
-  const nch = Math.min(NC, N);
-  const mb = isF ? Math.ceil(M / mch) : M;
-  const nb = isF ? Math.ceil(N / nch) : 1;
+  const [mch, nch] = isF ? chunkTile(M, N, K, batch, MC, NC) : [1, N];
+  const mb = Math.ceil(M / mch);
+  const nb = Math.ceil(N / nch);
   // At most 65535 chunks per task: run the batch in slices.
   const perBatch = mb * nb;
   const slice = Math.max(1, Math.floor(65535 / perBatch));
