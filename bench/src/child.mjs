@@ -1,22 +1,27 @@
 // @ts-check
 /**
- * Runs one configuration (one library, one backend, one thread count) over the selected cases,
- * in a process of its own: thread pools, Dawn devices and the shims some peers need (a fake
- * `os.cpus()`, a `Worker` global) would otherwise interfere, and tfjs or ORT cannot switch thread
- * counts once initialised. For each case: prepare inputs on the device, run once and check the
- * result against the float64 reference, warm up, then time it with a benchmark.js suite.
+ * One configuration (one library, one backend, one thread count) in a process of its own: thread
+ * pools, Dawn devices and the shims some peers need (a fake `os.cpus()`, a `Worker` global) would
+ * otherwise interfere, and tfjs or ORT cannot switch thread counts once initialised. The process
+ * lives for the whole run and times the cases main.mjs sends it one at a time, so that every
+ * configuration times a case within seconds of the others (see main.mjs). For each case: prepare
+ * inputs on the device, run once and check the result against the float64 reference, warm up,
+ * then time it with a benchmark.js suite.
  *
- * Usage (from main.mjs): node child.mjs '<json: { config, caseIds, refDir, timing, out }>'
+ * Usage (from main.mjs, with an IPC channel): node child.mjs '<json: { config, refDir }>'.
+ * Messages: the child sends `{ ready: { version, detail } }` or `{ failed: { status, reason } }`
+ * once; then, for each `{ run: caseId, timing }` it receives, `{ done: caseId, result }`; on
+ * `{ close: true }` it closes the library and exits.
  * @module
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 // @ts-ignore benchmark.js ships no types
 import Benchmark from 'benchmark';
 import { CASES, makeInputs } from './cases.mjs';
 import { relativeError, TOLERANCE } from './check.mjs';
 import { Unavailable } from './impls/types.mjs';
-import { DIED, TIMING } from './child-protocol.mjs';
+import { TIMING } from './child-protocol.mjs';
 import { median } from './stats.mjs';
 
 /**
@@ -39,6 +44,9 @@ import { median } from './stats.mjs';
  *   id: string, status: 'ok' | 'unavailable' | 'error', reason?: string,
  *   version?: string, detail?: string, cases: Record<string, CaseResult>,
  * }} ConfigResult
+ * @typedef {{ ready: { version: string, detail: string } } | { failed: { status: 'unavailable' | 'error', reason: string } }
+ *   | { done: string, result: CaseResult }} ChildMessage
+ * @typedef {{ run: string, timing: { minSamples: number, maxTime: number, warmupMs: number } } | { close: true }} ParentMessage
  */
 
 /** A case whose single checked call takes longer than this (seconds) is not timed (e.g. a whole model on a software GPU). */
@@ -48,37 +56,45 @@ const args = JSON.parse(/** @type {string} */ (process.argv[2]));
 /** @type {import('./configs.mjs').Config} */
 const config = args.config;
 /** @type {{ minSamples: number, maxTime: number, warmupMs: number }} */
-const timing = args.timing ?? TIMING.full;
-/** @type {ConfigResult} */
-const result = { id: config.id, status: 'ok', cases: {} };
+let timing = TIMING.full;
 
-const save = () => writeFileSync(args.out, JSON.stringify(result));
 const log = (/** @type {string} */ s) => process.stdout.write(`  [${config.id}] ${s}\n`);
+const send = (/** @type {ChildMessage} */ m) => /** @type {NonNullable<typeof process.send>} */ (process.send)(m);
+if (!process.send) {
+  process.stderr.write('child.mjs runs under main.mjs (it needs an IPC channel)\n');
+  process.exit(2);
+}
 
+/** @type {import('./impls/types.mjs').Impl} */
+let impl;
 try {
   const { open } = await import(`./impls/${config.impl}.mjs`);
-  /** @type {import('./impls/types.mjs').Impl} */
-  const impl = await open(config);
-  result.version = impl.version;
-  result.detail = impl.detail;
+  impl = await open(config);
   log(`${impl.version}, ${impl.detail}`);
-  for (const id of args.caseIds) {
-    const c = /** @type {import('./cases.mjs').Case} */ (CASES.find((x) => x.id === id));
-    // What the parent reads if the process dies in this case (a crash in native code).
-    result.cases[id] = { status: 'error', reason: DIED };
-    save();
-    process.send?.({ start: id });
-    result.cases[id] = await runCase(impl, c);
-    save();
-  }
-  await impl.close?.();
+  send({ ready: { version: impl.version, detail: impl.detail } });
 } catch (e) {
-  result.status = e instanceof Unavailable ? 'unavailable' : 'error';
-  result.reason = e instanceof Error ? (e instanceof Unavailable ? e.message : e.stack ?? e.message) : String(e);
-  log(`${result.status}: ${result.reason}`);
+  const status = e instanceof Unavailable ? 'unavailable' : 'error';
+  const reason = e instanceof Error ? (e instanceof Unavailable ? e.message : e.stack ?? e.message) : String(e);
+  log(`${status}: ${reason}`);
+  // exit once the message is out (an exit right after send can drop it)
+  process.send({ failed: { status, reason } }, () => process.exit(0));
+  await new Promise(() => {});
 }
-save();
-process.exit(0); // thread pools and GPU objects would keep Node alive
+// One case at a time: main.mjs sends the next only after this one's answer.
+process.on('message', async (/** @type {ParentMessage} */ m) => {
+  if ('close' in m) {
+    try {
+      await impl.close?.();
+    } finally {
+      process.exit(0); // thread pools and GPU objects would keep Node alive
+    }
+  }
+  timing = m.timing;
+  const c = /** @type {import('./cases.mjs').Case} */ (CASES.find((x) => x.id === m.run));
+  send({ done: m.run, result: await runCase(impl, c) });
+});
+// main.mjs going away (killed, crashed) closes the channel: leave too.
+process.on('disconnect', () => process.exit(0));
 
 /**
  * @param {import('./impls/types.mjs').Impl} impl

@@ -4,10 +4,11 @@
  * bench/results/<date>.json, .md and .svg. See bench/README.md.
  *
  * Steps: install bench/'s own dependencies if missing; build Tessera (`npm run build` at the
- * root); compute the float64 reference of every selected case once; run each configuration in a
- * child process (child.mjs) over the selected cases, in rounds (the configurations in order, then
- * in reverse, …) so that a shared machine's drift falls on all of them alike; pool each case's
- * samples over the rounds; write the three files atomically.
+ * root); compute the float64 reference of every selected case once; start one child process per
+ * configuration (child.mjs), kept for the whole run; in rounds, send each case to every
+ * configuration in turn (the configurations in order, then in reverse, …) so that the ratios are
+ * between measurements seconds apart and a shared machine's drift falls on all alike; pool each
+ * case's samples over the rounds; write the three files atomically.
  * @module
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -34,7 +35,8 @@ import { ensureModels, modelReference } from './models.mjs';
  * @typedef {{
  *   schema: 1, date: string, startedAt: string, finishedAt: string, mode: 'full' | 'quick',
  *   filter: string | null, configsFilter: string | null, webgpu: string | null,
- *   timing: { minSamples: number, maxTime: number, warmupMs: number, rounds: number }, tolerance: number,
+ *   timing: { minSamples: number, maxTime: number, warmupMs: number, rounds: number,
+ *     schedule?: 'case' }, tolerance: number, // schedule 'case': every configuration times a case in turn (absent: each ran all cases in turn)
  *   machine: { cpu: string, logicalCores: number, memoryGiB: number, platform: string, arch: string,
  *     node: string, v8: string, loadavgStart: number, loadavgEnd: number, env: Record<string, string> },
  *   versions: Record<string, string>,
@@ -49,17 +51,18 @@ const USAGE = `npm run bench -- [options]
   --quick              short timings (benchmark.js minSamples 5, maxTime 0.5 s, one round)
                        instead of minSamples 10, maxTime 4 s over 3 rounds; results go to
                        <date>-quick.*
-  --rounds N           run every configuration N times, in order then in reverse (…), each
-                       round with 1/N of the samples and time, and pool the samples (default 3,
-                       quick 1)
+  --rounds N           time every case N times, each time by every configuration in turn
+                       (in order, then in reverse, …), each round with 1/N of the samples and
+                       time, and pool the samples (default 3, quick 1)
   --filter PATTERNS    cases whose id matches any comma-separated regexp, e.g. matmul,softmax
   --configs PATTERNS   configurations whose id matches, e.g. tessera,ort-node
   --webgpu[=ADAPTER]   also run the WebGPU configurations on Dawn; ADAPTER is llvmpipe (default),
                        swiftshader or default (a real GPU)
   --out DIR            where results go (default bench/results)
   --name NAME          file name stem (default <YYYY-MM-DD>[-quick][-partial])
-  --timeout SECONDS    per case: a configuration's process that makes no progress for this long
-                       is killed and the case recorded as an error (default 300, quick 120)
+  --timeout SECONDS    per case: a configuration's process that does not answer for this long
+                       is killed, the case recorded as an error and a fresh process started
+                       for the next (default 300, quick 120)
   --skip-install       do not install bench/'s dependencies when missing
   --skip-build         do not run \`npm run build\` at the root first
   --list               list cases and configurations and exit
@@ -140,25 +143,143 @@ if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10) {
 const base = opt.quick ? TIMING.quick : TIMING.full;
 /** benchmark.js settings of one round: the mode's samples and time shared out over the rounds. */
 const timing = { minSamples: Math.max(3, Math.ceil(base.minSamples / rounds)), maxTime: base.maxTime / rounds, warmupMs: base.warmupMs };
+/**
+ * The process of one configuration (child.mjs), started on first use and kept for the whole run,
+ * so that each case is timed by every configuration in turn, seconds apart, instead of each
+ * configuration going through all the cases minutes apart from the others: on a machine whose
+ * speed drifts over minutes, the ratios (2 threads ÷ 1 thread, Tessera ÷ a peer) are then between
+ * neighbours in time. A case that hangs (no answer for `timeoutS`) or crashes the process is
+ * recorded as an error, and a fresh process goes on with the next case.
+ */
+class ConfigProcess {
+  /** @param {import('./configs.mjs').Config} config */
+  constructor(config) {
+    this.config = config;
+    /** @type {import('node:child_process').ChildProcess | null} */
+    this.child = null;
+    /** @type {{ version?: string, detail?: string, status: 'ok' | 'unavailable' | 'error', reason?: string }} */
+    this.state = { status: 'ok' };
+    /** Processes that failed to open the library; after two, the configuration is given up. */
+    this.openFailures = 0;
+    this.anyCase = false;
+    /** @type {((m: import('./child.mjs').ChildMessage | null, why?: string) => void) | null} */
+    this.waiter = null;
+  }
+
+  /** The configuration's entry in the results. */
+  entry() {
+    const { status, reason, version, detail } = this.state;
+    // A configuration that timed some cases stays in the tables; its failures are listed per case.
+    const s = status === 'error' && this.anyCase ? { status: /** @type {const} */ ('ok') } : { status, reason };
+    return { ...this.config, ...s, version, detail };
+  }
+
+  /**
+   * Waits for the child's next message, or null (with why) if it exits or is silent for `timeoutS`.
+   * @returns {Promise<[import('./child.mjs').ChildMessage | null, string | undefined]>}
+   */
+  next() {
+    const child = /** @type {import('node:child_process').ChildProcess} */ (this.child);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiter = null;
+        child.kill('SIGKILL');
+        resolve([null, `no progress for ${timeoutS} s, killed`]);
+      }, timeoutS * 1e3);
+      this.waiter = (m, why) => {
+        clearTimeout(timer);
+        this.waiter = null;
+        resolve([m, why]);
+      };
+    });
+  }
+
+  /** Starts the process if none is alive; false if the library cannot run here. */
+  async start() {
+    if (this.child) return true;
+    if (this.state.status === 'unavailable' || this.openFailures >= 2) return false;
+    log(`starting ${this.config.label}`);
+    const child = spawn(process.execPath, [path.join(BENCH_DIR, 'src', 'child.mjs'), JSON.stringify({ config: this.config, refDir })], {
+      cwd: BENCH_DIR,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.child = child;
+    child.on('message', (/** @type {import('./child.mjs').ChildMessage} */ m) => this.waiter?.(m));
+    child.on('exit', (code, signal) => {
+      if (this.child === child) this.child = null;
+      this.waiter?.(null, `the process exited with ${signal ?? `code ${code}`}`);
+    });
+    const [m, why] = await this.next();
+    if (m && 'ready' in m) {
+      this.state.version ??= m.ready.version;
+      this.state.detail ??= m.ready.detail;
+      return true;
+    }
+    this.openFailures++;
+    const failed = m && 'failed' in m ? m.failed : { status: /** @type {const} */ ('error'), reason: why ?? 'no answer' };
+    if (!this.anyCase) this.state = { ...this.state, ...failed };
+    log(`${this.config.label}: ${failed.status}: ${failed.reason.split('\n')[0]}`);
+    this.child?.kill('SIGKILL');
+    this.child = null;
+    return false;
+  }
+
+  /**
+   * Times one case; undefined when the configuration cannot run here.
+   * @param {string} caseId
+   * @returns {Promise<CaseResult | undefined>}
+   */
+  async run(caseId) {
+    if (!(await this.start())) return this.state.status === 'unavailable' ? undefined : { status: 'error', reason: this.state.reason ?? 'the library failed to open' };
+    /** @type {import('./child.mjs').ParentMessage} */
+    const msg = { run: caseId, timing };
+    /** @type {import('node:child_process').ChildProcess} */ (this.child).send(msg);
+    const [m, why] = await this.next();
+    if (m && 'done' in m && m.done === caseId) {
+      this.anyCase ||= m.result.status === 'ok';
+      return m.result;
+    }
+    // Died or hung inside the case (a crash in native code, a lost device): a fresh process takes the next.
+    this.child?.kill('SIGKILL');
+    this.child = null;
+    const reason = `${DIED}: ${why ?? 'unexpected message'}`;
+    log(`${this.config.label}: ${caseId}: ${reason}`);
+    this.state.status = 'error';
+    this.state.reason = reason;
+    return { status: 'error', reason };
+  }
+
+  /** Asks the process to close its library and exit. */
+  close() {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    child.send({ close: true });
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  }
+}
+
 /** @type {Map<string, ConfigEntry>} */
 const configEntries = new Map();
 /** @type {Record<string, Record<string, CaseResult[]>>} per case, per configuration, one result per round */
 const perRound = Object.fromEntries(cases.map((c) => [c.id, {}]));
+/** @type {Map<string, ConfigProcess>} */
+const procs = new Map(configs.map((c) => [c.id, new ConfigProcess(c)]));
 for (let round = 0; round < rounds; round++) {
   const order = round % 2 ? [...configs].reverse() : configs;
-  for (const config of order) {
-    const seen = configEntries.get(config.id);
-    if (seen && seen.status === 'unavailable') continue;
-    log(`${config.label}${rounds > 1 ? ` (round ${round + 1} of ${rounds})` : ''}`);
-    const r = await runConfig(config);
-    if (!seen || (seen.status !== 'ok' && r.status === 'ok')) {
-      configEntries.set(config.id, { ...config, status: r.status, reason: r.reason, version: r.version, detail: r.detail });
-    }
-    for (const [caseId, cr] of Object.entries(r.cases)) {
-      const bucket = perRound[caseId];
-      if (bucket) (bucket[config.id] ??= []).push(cr);
+  for (const c of cases) {
+    log(`${c.id}${rounds > 1 ? ` (round ${round + 1} of ${rounds})` : ''}`);
+    for (const config of order) {
+      const proc = /** @type {ConfigProcess} */ (procs.get(config.id));
+      const r = await proc.run(c.id);
+      if (!r) continue; // the configuration cannot run here
+      (/** @type {Record<string, CaseResult[]>} */ (perRound[c.id])[config.id] ??= []).push(r);
     }
   }
+}
+for (const proc of procs.values()) {
+  proc.close();
+  configEntries.set(proc.config.id, proc.entry());
 }
 /** @type {Results['results']} */
 const results = Object.fromEntries(
@@ -177,7 +298,7 @@ const out = {
   filter: opt.filter ?? null,
   configsFilter: opt.configs ?? null,
   webgpu,
-  timing: { ...timing, rounds },
+  timing: { ...timing, rounds, schedule: 'case' },
   tolerance: TOLERANCE,
   machine: machine(loadavgStart),
   versions: versions(),
@@ -231,88 +352,6 @@ function buildTessera() {
     const r = spawnSync('npm', args, { cwd: ROOT_DIR, stdio: ['ignore', 'ignore', 'inherit'] });
     if (r.status !== 0) log(`WARNING: npm ${args.join(' ')} failed; Tessera runs from what dist/ already holds`);
   }
-}
-
-/**
- * Runs a configuration over the selected cases in child processes. A case that hangs (no
- * progress for `timeoutS`) or crashes its process is recorded as an error, and a fresh process
- * goes on with the cases after it.
- * @param {import('./configs.mjs').Config} config
- * @returns {Promise<import('./child.mjs').ConfigResult>}
- */
-async function runConfig(config) {
-  /** @type {import('./child.mjs').ConfigResult} */
-  const merged = { id: config.id, status: 'ok', cases: {} };
-  let remaining = cases.map((c) => c.id);
-  while (remaining.length) {
-    const r = await runChild(config, remaining);
-    Object.assign(merged.cases, r.cases);
-    merged.version ??= r.version;
-    merged.detail ??= r.detail;
-    if (r.status !== 'ok') {
-      merged.status = r.status;
-      merged.reason = r.reason;
-    }
-    const next = remaining.filter((id) => !(id in merged.cases));
-    if (r.status === 'unavailable' || next.length === remaining.length) break; // no progress
-    if (next.length && r.status === 'error') log(`${config.label}: going on in a new process with ${next.join(', ')}`);
-    remaining = next;
-  }
-  if (merged.status === 'error' && Object.values(merged.cases).some((x) => x.status === 'ok')) {
-    // Some cases ran: keep the configuration in the tables; the failures are listed per case.
-    merged.status = 'ok';
-    merged.reason = undefined;
-  }
-  return merged;
-}
-
-/**
- * One child process; it reports each case it starts over IPC, and is killed after `timeoutS`
- * without a new one.
- * @param {import('./configs.mjs').Config} config
- * @param {string[]} caseIds
- * @returns {Promise<import('./child.mjs').ConfigResult>}
- */
-function runChild(config, caseIds) {
-  const outFile = path.join(refDir, `${config.id}.result.json`);
-  rmSync(outFile, { force: true });
-  const args = { config, caseIds, refDir, timing, out: outFile };
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(BENCH_DIR, 'src', 'child.mjs'), JSON.stringify(args)], {
-      cwd: BENCH_DIR,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    let timedOut = false;
-    /** @type {NodeJS.Timeout | undefined} */
-    let timer;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        timedOut = true;
-        child.kill('SIGKILL');
-      }, timeoutS * 1e3);
-    };
-    arm();
-    child.on('message', arm); // a case started
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      /** @type {import('./child.mjs').ConfigResult} */
-      let r = { id: config.id, status: 'error', cases: {} };
-      try {
-        r = JSON.parse(readFileSync(outFile, 'utf8'));
-      } catch {
-        // no results written: the child died before its first case
-      }
-      if (timedOut || code !== 0) {
-        const why = timedOut ? `no progress for ${timeoutS} s, killed` : `the process exited with ${signal ?? `code ${code}`}`;
-        r.status = 'error';
-        r.reason = r.reason ? `${r.reason}; ${why}` : why;
-        for (const x of Object.values(r.cases)) if (x.reason === DIED) x.reason = `${DIED}: ${why}`;
-        log(`${config.label}: ${why}`);
-      }
-      resolve(r);
-    });
-  });
 }
 
 /**

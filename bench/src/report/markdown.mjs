@@ -25,10 +25,16 @@ export function toMarkdown(r) {
       `benchmark.js samples (each sample the mean time of one timed cycle; minSamples ${r.timing.minSamples}, ` +
       `maxTime ${r.timing.maxTime} s per benchmark${rounds > 1 ? ' and round' : ''}), after a warm-up and a correctness check against a float64 ` +
       `reference (max error ≤ ${r.tolerance} of the largest reference magnitude; for the model cases the reference is ` +
-      `onnxruntime-node's output on the same exported weights). One process per configuration` +
-      (rounds > 1
-        ? ` and round: ${rounds} rounds, the configurations in order, then in reverse${rounds > 2 ? ', and so on' : ''}, each case's samples pooled over the rounds, so that the drift of a shared machine falls on every configuration alike.`
-        : '.') +
+      `onnxruntime-node's output on the same exported weights). ` +
+      (r.timing.schedule === 'case'
+        ? `One process per configuration, kept for the run; each case is timed by every configuration in turn, seconds apart` +
+          (rounds > 1
+            ? `, in ${rounds} rounds (the configurations in order, then in reverse${rounds > 2 ? ', and so on' : ''}), each case's samples pooled over the rounds, so that the drift of a shared machine falls on every configuration alike.`
+            : '.')
+        : `One process per configuration` +
+          (rounds > 1
+            ? ` and round: ${rounds} rounds, the configurations in order, then in reverse${rounds > 2 ? ', and so on' : ''}, each case's samples pooled over the rounds, so that the drift of a shared machine falls on every configuration alike.`
+            : '.')) +
       (r.webgpu ? ` WebGPU: ${r.webgpu}.` : ' WebGPU configurations not run (use --webgpu).'),
     '',
   );
