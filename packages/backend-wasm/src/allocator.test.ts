@@ -106,6 +106,35 @@ describe('wasm backend memory', () => {
     small.dispose();
   });
 
+  it('reads back large tensors of every dtype into arrays of their own, exactly sized (unfilled host memory)', () => {
+    // 100000 elements: past the size where the host array skips its zero fill; the copy must cover it all.
+    const n = 100000;
+    const f = tensor(Float32Array.from({ length: n }, (_, i) => i * 0.5 - 7), { backend: 'wasm' });
+    const i32 = tensor(Int32Array.from({ length: n }, (_, i) => i * 3 - 1), { backend: 'wasm', dtype: 'int32' });
+    const b = tensor(Array.from({ length: n }, (_, i) => i % 3 === 0), { backend: 'wasm', dtype: 'bool' });
+    for (let round = 0; round < 3; round++) {
+      const fd = f.dataSync();
+      const id = i32.dataSync();
+      const bd = b.dataSync();
+      expect(fd).toBeInstanceOf(Float32Array);
+      expect(id).toBeInstanceOf(Int32Array);
+      expect(bd).toBeInstanceOf(Uint8Array);
+      for (const [d, bytes] of [[fd, n * 4], [id, n * 4], [bd, n]] as const) {
+        expect(d.length).toBe(n);
+        expect(d.byteOffset).toBe(0);
+        expect(d.buffer.byteLength).toBe(bytes);
+      }
+      for (let i = 0; i < n; i++) {
+        if (fd[i] !== i * 0.5 - 7 || id[i] !== i * 3 - 1 || bd[i] !== (i % 3 === 0 ? 1 : 0)) throw new Error(`readback differs at ${i}`);
+      }
+      fd.fill(1); // a copy: writing it changes nothing on the device
+    }
+    expect(f.dataSync()[1]).toBe(-6.5);
+    f.dispose();
+    i32.dispose();
+    b.dispose();
+  });
+
   it('throws WasmOutOfMemoryError past 4 GiB, naming the tensor, and leaks nothing', () => {
     expect(() => runtime.alloc(2 ** 32, 'a test request')).toThrow(/out of memory: cannot allocate 4\.00 GiB \(4294967296 bytes\) for a test request/);
     const live = wasmInfo().allocator.liveBytes;
