@@ -39,6 +39,7 @@ import { median } from './stats.mjs';
  *   rounds?: number[],       // main.mjs: the median of each round, in the order they ran
  *   gflops?: number,         // from the median
  *   samplesPerS?: number,    // model cases: batch / median
+ *   faultsPerCall?: number,  // minor page faults of the process per timed call (mean; ~2.5 µs each on the dev VM)
  * }} CaseResult
  * @typedef {{
  *   id: string, status: 'ok' | 'unavailable' | 'error', reason?: string,
@@ -133,7 +134,7 @@ async function runCase(impl, c) {
     const r = { status: /** @type {const} */ ('ok'), error, ...timed };
     if (c.flops && r.medianMs) r.gflops = c.flops / (r.medianMs * 1e6);
     if (c.samplesPerCall && r.medianMs) r.samplesPerS = c.samplesPerCall / (r.medianMs / 1e3);
-    log(`${c.id}: median ${r.medianMs.toFixed(3)} ms over ${r.samples} samples${r.gflops ? `, ${r.gflops.toFixed(1)} GFLOP/s` : ''}${r.samplesPerS ? `, ${r.samplesPerS.toFixed(2)} samples/s` : ''}`);
+    log(`${c.id}: median ${r.medianMs.toFixed(3)} ms over ${r.samples} samples${r.gflops ? `, ${r.gflops.toFixed(1)} GFLOP/s` : ''}${r.samplesPerS ? `, ${r.samplesPerS.toFixed(2)} samples/s` : ''}, ${r.faultsPerCall.toFixed(1)} page faults a call`);
     return r;
   } catch (e) {
     const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
@@ -159,6 +160,7 @@ function timeWithBenchmarkJs(c, p) {
     /** @type {unknown} */
     let failure;
     const suite = new Benchmark.Suite(c.id);
+    const faults0 = process.resourceUsage().minorPageFault;
     suite.add(config.label, {
       defer: true,
       minSamples: timing.minSamples,
@@ -179,6 +181,8 @@ function timeWithBenchmarkJs(c, p) {
       const b = this[0];
       if (failure || b.error) return reject(failure ?? b.error);
       const sample = /** @type {number[]} */ (b.stats.sample).map((s) => s * 1e3).sort((x, y) => x - y);
+      // Calls: the timed cycles' (count each) and benchmark.js's calibration ones, which are few.
+      const calls = Math.max(1, b.count * sample.length);
       resolve({
         medianMs: median(sample),
         samples: sample.length,
@@ -187,6 +191,7 @@ function timeWithBenchmarkJs(c, p) {
         maxMs: sample[sample.length - 1],
         rmePercent: b.stats.rme,
         sampleMs: sample,
+        faultsPerCall: (process.resourceUsage().minorPageFault - faults0) / calls,
       });
     });
     suite.run({ async: true });

@@ -382,6 +382,8 @@ function poolRounds(c, rs) {
     sampleMs: sample,
     rounds: rs.map((x) => /** @type {number} */ (x.medianMs)),
   };
+  const faults = rs.flatMap((x) => (x.faultsPerCall === undefined ? [] : [x.faultsPerCall]));
+  if (faults.length) r.faultsPerCall = faults.reduce((a, x) => a + x, 0) / faults.length;
   if (c.flops) r.gflops = c.flops / (medianMs * 1e6);
   if (c.samplesPerCall) r.samplesPerS = c.samplesPerCall / (medianMs / 1e3);
   return r;

@@ -86,6 +86,30 @@ export function toMarkdown(r) {
     L.push('');
   }
 
+  // Page faults: a readback into fresh host pages pays one per 4 KiB, which on a VM can cost more than
+  // the op; whether a process's heap hands out fresh pages depends on its history, not its library.
+  const faultRows = r.cases.filter((k) => ran.some((c) => (r.results[k.id]?.[c.id]?.faultsPerCall ?? 0) >= 16));
+  if (faultRows.length) {
+    L.push(
+      '## Page faults per timed call',
+      '',
+      'Minor page faults of the process per call (mean over the rounds), for the cases where some configuration had 16 or more: ' +
+        'a result read back into fresh host pages faults once per 4 KiB page, ~2.5 µs each on the dev VM. Whether the C heap hands ' +
+        'a process fresh pages depends on what the process did before, so a gap here is a gap in luck, not in the library.',
+      '',
+      `| case | ${ran.map((c) => c.label).join(' | ')} |`,
+      `|---|${ran.map(() => '---:').join('|')}|`,
+    );
+    for (const k of faultRows) {
+      const cells = ran.map((c) => {
+        const f = r.results[k.id]?.[c.id]?.faultsPerCall;
+        return f === undefined ? '—' : f.toFixed(f < 10 ? 1 : 0);
+      });
+      L.push(`| ${k.label} | ${cells.join(' | ')} |`);
+    }
+    L.push('');
+  }
+
   const problems = [];
   for (const c of r.configs) if (c.status !== 'ok') problems.push(`- ${c.label}: ${c.status}: ${oneLine(c.reason)}`);
   for (const k of r.cases) {
