@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as T from '@tessera/tensor';
 import { destroyWebGPU, initWebGPU, probeWebGPU, syncWebGPU, webgpuInfo, webgpuMemory } from './index.js';
 import { peekContext } from './state.js';
-import { skipWithoutAdapter, testAdapters } from './__tests__/adapters.js';
+import { describeOn, testAdapters } from './__tests__/adapters.js';
 
 const adapters = await testAdapters();
 
@@ -23,10 +23,9 @@ describe('webgpu before initWebGPU', () => {
   });
 });
 
-skipWithoutAdapter('webgpu backend', adapters);
 
 for (const a of adapters) {
-  describe(`webgpu backend on ${a.name}`, () => {
+  describeOn(a)(`webgpu backend on ${a.name}`, () => {
     beforeAll(async () => {
       await initWebGPU(a.options);
     });

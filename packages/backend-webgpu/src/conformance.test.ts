@@ -6,17 +6,16 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { runConformance } from '@tessera/tensor/testing';
 import { destroyWebGPU, initWebGPU } from './index.js';
 import { peekContext } from './state.js';
-import { skipWithoutAdapter, testAdapters } from './__tests__/adapters.js';
+import { describeOn, testAdapters } from './__tests__/adapters.js';
 import { TOLERANCES } from './__tests__/tolerances.js';
 
 const adapters = await testAdapters(true); // the one suite that warns about a missing adapter
 const only = process.env.TESSERA_CONFORMANCE_FILTER ? new RegExp(process.env.TESSERA_CONFORMANCE_FILTER) : null;
 const filter = only ?? undefined;
 
-skipWithoutAdapter('webgpu conformance', adapters);
 
 for (const a of adapters) {
-  describe(`webgpu on ${a.name} (${a.adapter})`, () => {
+  describeOn(a)(`webgpu on ${a.name} (${a.adapter})`, () => {
     beforeAll(async () => {
       await initWebGPU(a.options);
       // On the compatibility adapter, hold kernels to compatibility mode's default budget of 4

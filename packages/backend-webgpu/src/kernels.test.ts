@@ -6,11 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as T from '@tessera/tensor';
 import { destroyWebGPU, initWebGPU, webgpuInfo } from './index.js';
 import { peekContext } from './state.js';
-import { skipWithoutAdapter, testAdapters } from './__tests__/adapters.js';
+import { describeOn, testAdapters } from './__tests__/adapters.js';
 import { type In, compare } from './__tests__/compare.js';
 
 const adapters = await testAdapters();
-skipWithoutAdapter('webgpu kernels', adapters);
 
 type Case = [name: string, inputs: In[], fn: (x: T.Tensor[]) => T.Tensor | T.Tensor[], atol?: number, rtol?: number];
 
@@ -77,7 +76,7 @@ const otherCases: Case[] = [
 
 for (const a of adapters) {
   for (const variant of ['registers', 'tiled'] as const) {
-    describe(`webgpu matmul '${variant}' on ${a.name}`, () => {
+    describeOn(a)(`webgpu matmul '${variant}' on ${a.name}`, () => {
       beforeAll(async () => {
         await initWebGPU({ ...a.options, matmul: variant });
       });
@@ -88,7 +87,7 @@ for (const a of adapters) {
       }
     });
   }
-  describe(`webgpu on ${a.name} with compatibility mode's default of 4 storage buffers`, () => {
+  describeOn(a)(`webgpu on ${a.name} with compatibility mode's default of 4 storage buffers`, () => {
     beforeAll(async () => {
       await initWebGPU(a.options);
       peekContext()!.info.maxStorageBuffers = 4; // kernels must then bind at most 4
@@ -103,7 +102,7 @@ for (const a of adapters) {
       expect(r(1e-5, 1e-4)).toBeNull();
     });
   });
-  describe(`webgpu online-softmax attention kernel on ${a.name}`, () => {
+  describeOn(a)(`webgpu online-softmax attention kernel on ${a.name}`, () => {
     beforeAll(async () => {
       await initWebGPU(a.options);
       peekContext()!.info.attentionScoreBudget = 0; // never the materialised path
@@ -118,7 +117,7 @@ for (const a of adapters) {
       it(name, async () => expect((await compare(inputs, fn))(atol ?? 1e-5, rtol ?? 1e-5)).toBeNull());
     }
   });
-  describe(`webgpu direct convolution kernel on ${a.name}`, () => {
+  describeOn(a)(`webgpu direct convolution kernel on ${a.name}`, () => {
     beforeAll(async () => {
       await initWebGPU(a.options);
       peekContext()!.info.im2colBudget = 0; // never im2col
@@ -128,7 +127,7 @@ for (const a of adapters) {
       it(name, async () => expect((await compare(inputs, fn))(atol ?? 1e-5, rtol ?? 1e-5)).toBeNull());
     }
   });
-  describe(`webgpu kernels on ${a.name}`, () => {
+  describeOn(a)(`webgpu kernels on ${a.name}`, () => {
     beforeAll(async () => {
       await initWebGPU(a.options);
     });

@@ -5,7 +5,7 @@
  * `TESSERA_WEBGPU_REQUIRED=1` (CI), which turns a missing adapter into a failure.
  * @module
  */
-import { it } from 'vitest';
+import { describe } from 'vitest';
 import { type SoftwareAdapter, type WebGPUOptions, SETUP_HINT, probeWebGPU } from '../index.js';
 
 /** One adapter a suite runs on. */
@@ -16,6 +16,8 @@ export interface TestAdapter {
   options: WebGPUOptions;
   /** The adapter's description. */
   adapter: string;
+  /** Why the adapter could not be created; its suites are then listed as skipped. */
+  missing?: string;
 }
 
 /**
@@ -33,9 +35,12 @@ export async function testAdapters(warn = false): Promise<TestAdapter[]> {
     const options: WebGPUOptions = name === 'default' ? {} : { adapter: name as SoftwareAdapter };
     const r = await probeWebGPU(options);
     if (r.ok) found.push({ name, options, adapter: r.adapter });
-    else missing.push(`${name}: ${r.reason}`);
+    else {
+      missing.push(`${name}: ${r.reason}`);
+      found.push({ name, options, adapter: 'none', missing: r.reason });
+    }
   }
-  if (found.length === 0 && listed.length === 0) {
+  if (found.every((a) => a.missing) && listed.length === 0) {
     const r = await probeWebGPU({});
     if (r.ok) found.push({ name: 'default', options: {}, adapter: r.adapter });
   }
@@ -47,11 +52,11 @@ export async function testAdapters(warn = false): Promise<TestAdapter[]> {
 }
 
 /**
- * With no adapter, records the suite as one skipped test whose title says why: WebGPU needs an
- * adapter, and issue 5 asks for the suites to skip (with the warning above) where none can be
- * created. Not a silent skip in CI: there TESSERA_WEBGPU_REQUIRED=1 makes testAdapters throw.
+ * `describe` for a suite on adapter `a`. Where the adapter could not be created, the suite's real
+ * tests are collected and listed as skipped, the title saying why: issue 5 asks for the WebGPU
+ * suites to skip (with the warning above) on a machine without an adapter. Never silent in CI:
+ * there TESSERA_WEBGPU_REQUIRED=1 makes testAdapters throw instead.
  */
-export function skipWithoutAdapter(suite: string, adapters: readonly TestAdapter[]): void {
-  if (adapters.length > 0) return;
-  it.skip(`${suite}: skipped, no WebGPU adapter on this machine (the warning above says how to install one); CI sets TESSERA_WEBGPU_REQUIRED=1 and fails instead`, () => {});
+export function describeOn(a: TestAdapter): (title: string, body: () => void) => void {
+  return (title, body) => (a.missing ? describe.skip(`${title}: skipped, no adapter (${a.missing})`, body) : describe(title, body));
 }
