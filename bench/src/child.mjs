@@ -41,10 +41,6 @@ import { median } from './stats.mjs';
  *   samplesPerS?: number,    // model cases: batch / median
  *   faultsPerCall?: number,  // minor page faults of the process per timed call (mean; ~2.5 µs each on the dev VM)
  * }} CaseResult
- * @typedef {{
- *   id: string, status: 'ok' | 'unavailable' | 'error', reason?: string,
- *   version?: string, detail?: string, cases: Record<string, CaseResult>,
- * }} ConfigResult
  * @typedef {{ ready: { version: string, detail: string } } | { failed: { status: 'unavailable' | 'error', reason: string } }
  *   | { done: string, result: CaseResult }} ChildMessage
  * @typedef {{ run: string, timing: { minSamples: number, maxTime: number, warmupMs: number } } | { close: true }} ParentMessage

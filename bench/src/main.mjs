@@ -259,8 +259,6 @@ class ConfigProcess {
   }
 }
 
-/** @type {Map<string, ConfigEntry>} */
-const configEntries = new Map();
 /** @type {Record<string, Record<string, CaseResult[]>>} per case, per configuration, one result per round */
 const perRound = Object.fromEntries(cases.map((c) => [c.id, {}]));
 /** @type {Map<string, ConfigProcess>} */
@@ -277,10 +275,7 @@ for (let round = 0; round < rounds; round++) {
     }
   }
 }
-for (const proc of procs.values()) {
-  proc.close();
-  configEntries.set(proc.config.id, proc.entry());
-}
+for (const proc of procs.values()) proc.close();
 /** @type {Results['results']} */
 const results = Object.fromEntries(
   cases.map((c) => [c.id, Object.fromEntries(Object.entries(perRound[c.id] ?? {}).map(([id, rs]) => [id, poolRounds(c, rs)]))]),
@@ -303,7 +298,7 @@ const out = {
   machine: machine(loadavgStart),
   versions: versions(),
   cases: cases.map((c) => ({ id: c.id, label: c.label, op: c.op, inputs: c.inputs, output: c.output, flops: c.flops ?? null })),
-  configs: configs.flatMap((c) => configEntries.get(c.id) ?? []),
+  configs: [...procs.values()].map((p) => p.entry()),
   results,
 };
 const stem = opt.name ?? `${date}${opt.quick ? '-quick' : ''}${partial ? '-partial' : ''}`;
