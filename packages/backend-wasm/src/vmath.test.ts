@@ -46,12 +46,12 @@ describe('SIMD transcendental functions', () => {
     });
   }
 
-  // softmax and attention use vexpNeg (exp for x <= 0, flushed to 0 below the float32 normal range).
+  // softmax and attention use vexpNeg (exp for x <= 0, exactly 0 from x = -88 down).
   // Rows of 16 (the vector path): 0 in lane 0, x in lane 1 + r % 15, -inf elsewhere, which give
   // 1/(1 + e^x), e^x/(1 + e^x) and exactly 0.
   it('softmax exp (x <= 0) within 5e-7 relative, exactly 0 for -inf', () => {
     const xsNeg = Array.from({ length: 20001 }, (_, i) => Math.fround(-104 + (104 * i) / 20000));
-    xsNeg.push(-Infinity, -87.4, -87.3, -1e-30, 0);
+    xsNeg.push(-Infinity, -88.5, -88, -87.9, -87.7, -87.4, -87.3, -1e-30, 0);
     const R = xsNeg.length;
     const rows = new Float32Array(R * 16).fill(-Infinity);
     xsNeg.forEach((x, r) => {
