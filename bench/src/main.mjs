@@ -36,7 +36,7 @@ import { ensureModels, modelReference } from './models.mjs';
  *   schema: 1, date: string, startedAt: string, finishedAt: string, mode: 'full' | 'quick',
  *   filter: string | null, configsFilter: string | null, webgpu: string | null,
  *   timing: { minSamples: number, maxTime: number, warmupMs: number, rounds: number,
- *     schedule?: 'case' }, tolerance: number, // schedule 'case': every configuration times a case in turn (absent: each ran all cases in turn)
+ *     schedule?: 'case', malloc?: { mode: 'steady' | 'system', applied: boolean, tunables: string | null } }, tolerance: number, // schedule 'case': every configuration times a case in turn (absent: each ran all cases in turn)
  *   machine: { cpu: string, logicalCores: number, memoryGiB: number, platform: string, arch: string,
  *     node: string, v8: string, loadavgStart: number, loadavgEnd: number, env: Record<string, string> },
  *   versions: Record<string, string>,
@@ -60,6 +60,10 @@ const USAGE = `npm run bench -- [options]
                        swiftshader or default (a real GPU)
   --out DIR            where results go (default bench/results)
   --name NAME          file name stem (default <YYYY-MM-DD>[-quick][-partial])
+  --malloc MODE        steady (default): every configuration's process runs with the same glibc
+                       malloc settings (no heap trimming, no mmap below 32 MiB), so that a
+                       readback does not fault in fresh pages by the luck of the heap's history;
+                       system: the environment as it is
   --timeout SECONDS    per case: a configuration's process that does not answer for this long
                        is killed, the case recorded as an error and a fresh process started
                        for the next (default 300, quick 120)
@@ -79,6 +83,7 @@ const { values: opt } = parseArgs({
     out: { type: 'string', default: path.join(BENCH_DIR, 'results') },
     name: { type: 'string' },
     timeout: { type: 'string' },
+    malloc: { type: 'string', default: 'steady' },
     rounds: { type: 'string' },
     'skip-install': { type: 'boolean', default: false },
     'skip-build': { type: 'boolean', default: false },
@@ -95,6 +100,11 @@ if (opt.webgpu && !['llvmpipe', 'swiftshader', 'default'].includes(opt.webgpu)) 
   process.stderr.write(`--webgpu: unknown adapter '${opt.webgpu}' (llvmpipe, swiftshader or default)\n`);
   process.exit(2);
 }
+if (!['steady', 'system'].includes(opt.malloc)) {
+  process.stderr.write(`--malloc: unknown mode '${opt.malloc}' (steady or system)\n`);
+  process.exit(2);
+}
+const malloc = mallocSettings(/** @type {'steady' | 'system'} */ (opt.malloc));
 const webgpu = /** @type {import('./webgpu.mjs').AdapterKind | null} */ (opt.webgpu ?? null);
 const cases = selectCases(opt.filter);
 const configs = selectConfigs({ configs: opt.configs, webgpu });
@@ -201,6 +211,7 @@ class ConfigProcess {
     log(`starting ${this.config.label}`);
     const child = spawn(process.execPath, [path.join(BENCH_DIR, 'src', 'child.mjs'), JSON.stringify({ config: this.config, refDir })], {
       cwd: BENCH_DIR,
+      env: malloc.env,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child = child;
@@ -293,7 +304,7 @@ const out = {
   filter: opt.filter ?? null,
   configsFilter: opt.configs ?? null,
   webgpu,
-  timing: { ...timing, rounds, schedule: 'case' },
+  timing: { ...timing, rounds, schedule: 'case', malloc: malloc.record },
   tolerance: TOLERANCE,
   machine: machine(loadavgStart),
   versions: versions(),
@@ -309,6 +320,26 @@ writeFileAtomic(path.join(opt.out, `${stem}.md`), md);
 writeFileAtomic(path.join(opt.out, `${stem}.svg`), toSvg(out));
 process.stdout.write(`\n${md}\n`);
 log(`wrote ${path.relative(process.cwd(), path.join(opt.out, stem))}.{json,md,svg}`);
+
+/**
+ * The environment of the configurations' processes. 'steady' appends glibc malloc tunables that
+ * every process gets alike: a fixed mmap threshold of 32 MiB (glibc's largest; by default it
+ * starts at 128 KiB and moves with the sizes freed) and a trim threshold of 1 GiB (by default the
+ * heap's top is returned to the kernel once twice the mmap threshold is free). Without them,
+ * whether a readback's host array lands on pages the process already has or on fresh ones, which
+ * fault once per 4 KiB (~2.5 µs each on the dev VM, more than a 2-thread softmax 1024² itself for
+ * its 4 MB result), depends on when the garbage collector last freed a batch of result arrays
+ * and on what the process ran before: seen on 2026-11-27, tfjs softmax from 1.63 to 3.24 ms. The
+ * tunables apply to glibc only; elsewhere the mode is recorded as not applied.
+ * @param {'steady' | 'system'} mode
+ * @returns {{ env: NodeJS.ProcessEnv, record: { mode: 'steady' | 'system', applied: boolean, tunables: string | null } }}
+ */
+function mallocSettings(mode) {
+  const glibc = process.platform === 'linux' && !!(/** @type {any} */ (process.report?.getReport()).header?.glibcVersionRuntime);
+  if (mode === 'system' || !glibc) return { env: process.env, record: { mode, applied: false, tunables: process.env.GLIBC_TUNABLES ?? null } };
+  const tunables = [process.env.GLIBC_TUNABLES, 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824'].filter(Boolean).join(':');
+  return { env: { ...process.env, GLIBC_TUNABLES: tunables }, record: { mode, applied: true, tunables } };
+}
 
 /** @param {string} s */
 function log(s) {

@@ -35,7 +35,8 @@ export function toMarkdown(r) {
           (rounds > 1
             ? ` and round: ${rounds} rounds, the configurations in order, then in reverse${rounds > 2 ? ', and so on' : ''}, each case's samples pooled over the rounds, so that the drift of a shared machine falls on every configuration alike.`
             : '.')) +
-      (r.webgpu ? ` WebGPU: ${r.webgpu}.` : ' WebGPU configurations not run (use --webgpu).'),
+      (r.webgpu ? ` WebGPU: ${r.webgpu}.` : ' WebGPU configurations not run (use --webgpu).') +
+      mallocNote(r.timing.malloc),
     '',
   );
   if (r.filter || r.configsFilter) L.push(`Partial run: cases \`${r.filter ?? 'all'}\`, configurations \`${r.configsFilter ?? 'all'}\`.`, '');
@@ -95,7 +96,8 @@ export function toMarkdown(r) {
       '',
       'Minor page faults of the process per call (mean over the rounds), for the cases where some configuration had 16 or more: ' +
         'a result read back into fresh host pages faults once per 4 KiB page, ~2.5 µs each on the dev VM. Whether the C heap hands ' +
-        'a process fresh pages depends on what the process did before, so a gap here is a gap in luck, not in the library.',
+        'a process fresh pages depends on what the process did before, so a gap here is a gap in luck, not in the library' +
+        (r.timing.malloc?.applied ? ' (with the steady malloc settings of this run, what faults remain come from elsewhere: V8\'s own heap, allocations above 32 MiB).' : '.'),
       '',
       `| case | ${ran.map((c) => c.label).join(' | ')} |`,
       `|---|${ran.map(() => '---:').join('|')}|`,
@@ -132,3 +134,17 @@ export function toMarkdown(r) {
 
 /** @param {string | undefined} s */
 const oneLine = (s) => (s ?? '').split('\n')[0].replace(/\|/g, '\\|');
+
+/**
+ * The sentence on the processes' malloc settings (absent in results from before --malloc).
+ * @param {{ mode: 'steady' | 'system', applied: boolean, tunables: string | null } | undefined} m
+ */
+function mallocNote(m) {
+  if (!m) return '';
+  if (m.applied) {
+    return ` Every configuration's process ran with the same glibc malloc settings (\`GLIBC_TUNABLES=${m.tunables}\`: no heap trimming, no mmap below 32 MiB), so a readback reuses host pages the process already has instead of faulting in fresh ones by the luck of the heap's history.`;
+  }
+  return m.mode === 'steady'
+    ? ' The steady malloc settings were asked for but apply to glibc only; the processes ran with the system allocator as it is.'
+    : ` The processes ran with the system's malloc settings${m.tunables ? ` (GLIBC_TUNABLES=${m.tunables})` : ''}: readbacks may fault in fresh pages, by the luck of each heap's history.`;
+}
