@@ -23,7 +23,6 @@ describe('webgpu before initWebGPU', () => {
   });
 });
 
-
 for (const a of adapters) {
   describeOn(a)(`webgpu backend on ${a.name}`, () => {
     beforeAll(async () => {

@@ -13,7 +13,6 @@ const adapters = await testAdapters(true); // the one suite that warns about a m
 const only = process.env.TESSERA_CONFORMANCE_FILTER ? new RegExp(process.env.TESSERA_CONFORMANCE_FILTER) : null;
 const filter = only ?? undefined;
 
-
 for (const a of adapters) {
   describeOn(a)(`webgpu on ${a.name} (${a.adapter})`, () => {
     beforeAll(async () => {
